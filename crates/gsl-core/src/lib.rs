@@ -1,0 +1,46 @@
+//! # gsl-core
+//!
+//! The foundation every gsl crate stands on:
+//!
+//! - **graphs**: the host-side [`EdgeList`] and [`Csr`], the device-side sparse [`Graph`]
+//!   (`edge_index` `[2, E]` + optional weights), [`AttributedGraph`], dense batches `[B, N, N]`
+//!   and the half-vector form `[B, N(N−1)/2]` ([`dense`]);
+//! - **errors**: one [`GslError`] enum and a [`Result`] alias;
+//! - **devices**: [`device`] turns a backend name (`flex`, `wgpu`, `cuda`) into a Burn `Device`.
+//!
+//! Every function takes tensors on a runtime `Device`; nothing names a backend type, so the same
+//! code runs on Flex (CPU), wgpu and CUDA.
+//!
+//! ## Example
+//!
+//! ```
+//! use gsl_core::{BuildOptions, EdgeList, Graph};
+//! use burn::tensor::Tensor;
+//!
+//! # fn main() -> gsl_core::Result<()> {
+//! let device = gsl_core::device::device_from_name("flex")?;
+//! // A path 0 - 1 - 2, given once per edge and symmetrised.
+//! let edges = EdgeList::from_pairs(3, &[(0, 1), (1, 2)])?;
+//! let graph = Graph::from_edges(&edges, BuildOptions::default(), &device)?;
+//! assert_eq!(graph.num_edges(), 4);
+//!
+//! // A · x for x = [1, 2, 3]ᵀ is [2, 4, 2]ᵀ.
+//! let x = Tensor::<2>::from_floats([[1.0], [2.0], [3.0]], &device);
+//! let y = graph.spmm(x)?;
+//! assert_eq!(gsl_core::tensor::to_vec_f32(y), vec![2.0, 4.0, 2.0]);
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod dense;
+pub mod device;
+pub mod error;
+pub mod graph;
+pub mod ops;
+pub mod tensor;
+
+pub use error::{GslError, Result};
+pub use graph::{AttributedGraph, BuildOptions, Csr, Duplicates, EdgeList, Graph, SelfLoops};
+
+/// The Burn version gsl is built against, re-exported so users need no direct dependency.
+pub use burn;
