@@ -1,0 +1,287 @@
+//! `cargo xtask bench core`: sparse × dense product and exact kNN on the chosen device, beside
+//! this machine's sgemm rate and copy bandwidth and the same operations in numpy/scipy.
+//!
+//! Targets (issue "Workspace foundation"): the kNN distance part at >= 50% of the sgemm rate;
+//! the sparse product within 3x of scipy's CSR @ dense.
+
+use std::process::Command;
+
+use gsl::burn::tensor::{Distribution, Tensor};
+use gsl::core::EdgeList;
+use gsl::core::similarity::{KnnOptions, knn, pairwise_sq_distances};
+use rand::{RngExt, SeedableRng, rngs::StdRng};
+use serde::Serialize;
+
+use crate::report::{Row, machine, median_secs, print_table, workspace_root, write_json};
+
+struct Sizes {
+    gemm: usize,
+    nodes: usize,
+    edges: usize,
+    features: usize,
+    knn_n: usize,
+    knn_d: usize,
+    knn_k: usize,
+    chunk: usize,
+    reps: usize,
+}
+
+#[derive(Serialize)]
+struct Output {
+    suite: &'static str,
+    machine: String,
+    device: String,
+    rows: Vec<Row>,
+    sgemm_gflops: f64,
+    copy_gbps: f64,
+    knn_distance_fraction_of_sgemm: f64,
+    spmm_ratio_to_scipy: Option<f64>,
+    python: Option<serde_json::Value>,
+}
+
+/// Forces the device to finish the work behind `t` by reading one element back.
+fn sync(t: Tensor<2>) {
+    let _: f32 = t.slice([0..1, 0..1]).into_scalar();
+}
+
+pub fn run(quick: bool, device_name: &str, with_python: bool) -> Result<(), String> {
+    let s = if quick {
+        Sizes {
+            gemm: 1024,
+            nodes: 10_000,
+            edges: 100_000,
+            features: 64,
+            knn_n: 4_000,
+            knn_d: 128,
+            knn_k: 10,
+            chunk: 1024,
+            reps: 3,
+        }
+    } else {
+        Sizes {
+            gemm: 4096,
+            nodes: 100_000,
+            edges: 1_000_000,
+            features: 64,
+            knn_n: 20_000,
+            knn_d: 128,
+            knn_k: 10,
+            chunk: 1024,
+            reps: 5,
+        }
+    };
+    let device = gsl::core::device::device_from_name(device_name).map_err(|e| e.to_string())?;
+    device.seed(0);
+    let mut rows = Vec::new();
+
+    // Machine roofline: sgemm and memcpy.
+    let a = Tensor::<2>::random([s.gemm, s.gemm], Distribution::Normal(0.0, 1.0), &device);
+    let b = Tensor::<2>::random([s.gemm, s.gemm], Distribution::Normal(0.0, 1.0), &device);
+    let t = median_secs(s.reps, || sync(a.clone().matmul(b.clone())));
+    let sgemm = 2.0 * (s.gemm as f64).powi(3) / t / 1e9;
+    rows.push(Row {
+        name: "sgemm (device)".into(),
+        size: format!("{0}x{0} @ {0}x{0}", s.gemm),
+        millis: t * 1e3,
+        rate: sgemm,
+        unit: "GFLOP/s".into(),
+        note: "roofline for compute-bound work".into(),
+    });
+    let bytes = 256usize << 20;
+    let src = vec![1u8; bytes];
+    let mut dst = vec![0u8; bytes];
+    let t = median_secs(s.reps, || {
+        dst.copy_from_slice(&src);
+        std::hint::black_box(&mut dst);
+    });
+    let copy = 2.0 * bytes as f64 / t / 1e9;
+    rows.push(Row {
+        name: "memcpy (host)".into(),
+        size: "256 MiB".into(),
+        millis: t * 1e3,
+        rate: copy,
+        unit: "GB/s".into(),
+        note: "read + write bytes; roofline for memory-bound work".into(),
+    });
+
+    // Sparse × dense: random graph with E edges.
+    let mut rng = StdRng::seed_from_u64(0);
+    let esrc: Vec<usize> = (0..s.edges).map(|_| rng.random_range(0..s.nodes)).collect();
+    let edst: Vec<usize> = (0..s.edges).map(|_| rng.random_range(0..s.nodes)).collect();
+    let w: Vec<f32> = (0..s.edges).map(|_| rng.random::<f32>()).collect();
+    let graph = EdgeList::new(s.nodes, esrc, edst, Some(w))
+        .map_err(|e| e.to_string())?
+        .to_graph(&device);
+    let x = Tensor::<2>::random([s.nodes, s.features], Distribution::Normal(0.0, 1.0), &device);
+    let t_spmm = median_secs(s.reps, || {
+        sync(graph.spmm(x.clone()).expect("shapes agree"));
+    });
+    let flops = 2.0 * s.edges as f64 * s.features as f64;
+    // Bytes that must move at least once: gathered rows, output, indices and weights.
+    let traffic =
+        (s.edges * s.features * 4 + s.nodes * s.features * 4 + s.edges * 12) as f64;
+    rows.push(Row {
+        name: "spmm A·X (gather + scatter-add)".into(),
+        size: format!("N={} E={} F={}", s.nodes, s.edges, s.features),
+        millis: t_spmm * 1e3,
+        rate: traffic / t_spmm / 1e9,
+        unit: "GB/s".into(),
+        note: format!(
+            "{:.2} GFLOP/s; {:.0}% of memcpy",
+            flops / t_spmm / 1e9,
+            100.0 * traffic / t_spmm / 1e9 / copy
+        ),
+    });
+
+    // Exact kNN: distance part alone, then the whole kNN (distances + top-k).
+    let pts = Tensor::<2>::random([s.knn_n, s.knn_d], Distribution::Normal(0.0, 1.0), &device);
+    let t_dist = median_secs(s.reps.div_ceil(2), || {
+        let mut start = 0;
+        while start < s.knn_n {
+            let len = s.chunk.min(s.knn_n - start);
+            let block = pts.clone().narrow(0, start, len);
+            sync(pairwise_sq_distances(block, pts.clone()).expect("shapes agree"));
+            start += len;
+        }
+    });
+    let dist_gflops = 2.0 * (s.knn_n as f64).powi(2) * s.knn_d as f64 / t_dist / 1e9;
+    let fraction = dist_gflops / sgemm;
+    rows.push(Row {
+        name: "kNN distances (chunked)".into(),
+        size: format!("N={} d={} chunk={}", s.knn_n, s.knn_d, s.chunk),
+        millis: t_dist * 1e3,
+        rate: dist_gflops,
+        unit: "GFLOP/s".into(),
+        note: format!(
+            "{:.0}% of sgemm (target >= 50%): {}",
+            100.0 * fraction,
+            if fraction >= 0.5 { "met" } else { "NOT met" }
+        ),
+    });
+    let mut options = KnnOptions::new(s.knn_k);
+    options.chunk_size = s.chunk;
+    let t_knn = median_secs(s.reps.div_ceil(2), || {
+        let (idx, _) = knn(pts.clone(), &options).expect("valid options");
+        let _: i64 = idx.slice([0..1, 0..1]).into_scalar();
+    });
+    rows.push(Row {
+        name: "kNN total (distances + top-k)".into(),
+        size: format!("N={} d={} k={}", s.knn_n, s.knn_d, s.knn_k),
+        millis: t_knn * 1e3,
+        rate: 2.0 * (s.knn_n as f64).powi(2) * s.knn_d as f64 / t_knn / 1e9,
+        unit: "GFLOP/s".into(),
+        note: format!("top-k share {:.0}%", 100.0 * (1.0 - t_dist / t_knn)),
+    });
+
+    let python = if with_python { run_python(&s) } else { None };
+    let mut spmm_ratio = None;
+    if let Some(py) = &python {
+        let num = |key: &str| py.get(key).and_then(serde_json::Value::as_f64);
+        if let Some(g) = num("sgemm_gflops") {
+            rows.push(reference_row("numpy sgemm", format!("{0}x{0}", s.gemm), 2.0 * (s.gemm as f64).powi(3) / g / 1e6, g, "GFLOP/s", ""));
+        }
+        if let Some(ms) = num("spmm_ms") {
+            let ratio = t_spmm * 1e3 / ms;
+            spmm_ratio = Some(ratio);
+            rows.push(reference_row(
+                "scipy CSR @ dense",
+                format!("N={} E={} F={}", s.nodes, s.edges, s.features),
+                ms,
+                flops / (ms / 1e3) / 1e9,
+                "GFLOP/s",
+                &format!(
+                    "gsl/scipy time = {ratio:.2} (target <= 3): {}",
+                    if ratio <= 3.0 { "met" } else { "NOT met" }
+                ),
+            ));
+        }
+        if let Some(ms) = num("knn_distance_ms") {
+            rows.push(reference_row(
+                "numpy kNN distances",
+                format!("N={} d={}", s.knn_n, s.knn_d),
+                ms,
+                2.0 * (s.knn_n as f64).powi(2) * s.knn_d as f64 / (ms / 1e3) / 1e9,
+                "GFLOP/s",
+                &format!("gsl/numpy time = {:.2}", t_dist * 1e3 / ms),
+            ));
+        }
+        if let Some(ms) = num("knn_ms") {
+            rows.push(reference_row(
+                "numpy kNN total (argpartition)",
+                format!("N={} d={} k={}", s.knn_n, s.knn_d, s.knn_k),
+                ms,
+                2.0 * (s.knn_n as f64).powi(2) * s.knn_d as f64 / (ms / 1e3) / 1e9,
+                "GFLOP/s",
+                &format!("gsl/numpy time = {:.2}", t_knn * 1e3 / ms),
+            ));
+        }
+    }
+
+    print_table(
+        &format!("bench core on {device:?} ({})", machine()),
+        &rows,
+    );
+    let out = Output {
+        suite: "core",
+        machine: machine(),
+        device: format!("{device:?}"),
+        rows,
+        sgemm_gflops: sgemm,
+        copy_gbps: copy,
+        knn_distance_fraction_of_sgemm: fraction,
+        spmm_ratio_to_scipy: spmm_ratio,
+        python,
+    };
+    let path = write_json("core", &out)?;
+    println!("\nwrote {}", path.display());
+    Ok(())
+}
+
+fn reference_row(name: &str, size: String, millis: f64, rate: f64, unit: &str, note: &str) -> Row {
+    Row {
+        name: name.into(),
+        size,
+        millis,
+        rate,
+        unit: unit.into(),
+        note: note.into(),
+    }
+}
+
+/// Runs `benches/python/core_reference.py` with the same sizes; `None` (with a message) when
+/// Python, numpy or scipy is missing.
+fn run_python(s: &Sizes) -> Option<serde_json::Value> {
+    let script = workspace_root().join("benches/python/core_reference.py");
+    let output = Command::new("python3")
+        .arg(&script)
+        .args(["--gemm", &s.gemm.to_string()])
+        .args(["--nodes", &s.nodes.to_string()])
+        .args(["--edges", &s.edges.to_string()])
+        .args(["--features", &s.features.to_string()])
+        .args(["--knn-n", &s.knn_n.to_string()])
+        .args(["--knn-d", &s.knn_d.to_string()])
+        .args(["--knn-k", &s.knn_k.to_string()])
+        .args(["--chunk", &s.chunk.to_string()])
+        .args(["--reps", &s.reps.to_string()])
+        .output();
+    match output {
+        Err(e) => {
+            eprintln!("skipping the numpy/scipy reference: cannot run python3 ({e})");
+            None
+        }
+        Ok(out) if !out.status.success() => {
+            eprintln!(
+                "skipping the numpy/scipy reference: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            None
+        }
+        Ok(out) => match serde_json::from_slice(&out.stdout) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                eprintln!("skipping the numpy/scipy reference: bad output ({e})");
+                None
+            }
+        },
+    }
+}
