@@ -36,6 +36,7 @@ pub mod dense;
 pub mod device;
 pub mod error;
 pub mod graph;
+pub mod nn;
 pub mod ops;
 pub mod tensor;
 
