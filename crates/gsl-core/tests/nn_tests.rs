@@ -130,6 +130,122 @@ const PAIRS: [(usize, usize); 7] = [(0, 1), (1, 2), (2, 3), (3, 4), (4, 0), (1, 
 const N: usize = 7;
 
 // ---------------------------------------------------------------------------------------------
+// NumPy reference (tests/fixtures/nn_reference.py)
+
+struct Fixture(serde_json::Value);
+
+impl Fixture {
+    fn load() -> Self {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/nn_reference.json"
+        );
+        Fixture(serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap())
+    }
+
+    fn matrix(&self, layer: &str, key: &str) -> Vec<Vec<f32>> {
+        let v = if layer.is_empty() {
+            &self.0[key]
+        } else {
+            &self.0[layer][key]
+        };
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_f64().unwrap() as f32)
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn vector(&self, layer: &str, key: &str) -> Vec<f32> {
+        self.0[layer][key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap() as f32)
+            .collect()
+    }
+
+    fn param2(&self, layer: &str, key: &str, device: &Device) -> Param<Tensor<2>> {
+        Param::from_tensor(tensor2(&self.matrix(layer, key), device))
+    }
+
+    fn param1(&self, layer: &str, key: &str, device: &Device) -> Param<Tensor<1>> {
+        Param::from_tensor(tensor1(&self.vector(layer, key), device))
+    }
+
+    /// The fixture's directed weighted graph (self-loop kept).
+    fn graph(&self, device: &Device) -> Graph {
+        let triples: Vec<(usize, usize, f32)> = self.0["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e[0].as_u64().unwrap() as usize,
+                    e[1].as_u64().unwrap() as usize,
+                    e[2].as_f64().unwrap() as f32,
+                )
+            })
+            .collect();
+        let n = self.0["num_nodes"].as_u64().unwrap() as usize;
+        Graph::from_edges(
+            &EdgeList::from_weighted(n, &triples).unwrap(),
+            BuildOptions::directed(),
+            device,
+        )
+        .unwrap()
+    }
+}
+
+#[test]
+fn layers_match_numpy_reference_on_a_directed_weighted_graph() {
+    let device = dev();
+    let fx = Fixture::load();
+    let graph = fx.graph(&device);
+    let x = tensor2(&fx.matrix("", "x"), &device);
+    let want = |layer: &str| flat(&fx.matrix(layer, "out"));
+
+    let mut gcn = GcnConfig::new(3, 2).init(&device).unwrap();
+    gcn.weight = fx.param2("gcn", "weight", &device);
+    gcn.bias = Some(fx.param1("gcn", "bias", &device));
+    let got = to_vec_f32(gcn.forward(&graph, x.clone()).unwrap());
+    assert_close(&got, &want("gcn"), 1e-5, "gcn vs numpy");
+
+    let mut sage = SageConfig::new(3, 2).init(&device).unwrap();
+    sage.lin_self.weight = fx.param2("sage", "w_self", &device);
+    sage.lin_neigh.weight = fx.param2("sage", "w_neigh", &device);
+    sage.lin_neigh.bias = Some(fx.param1("sage", "bias", &device));
+    let got = to_vec_f32(sage.forward(&graph, x.clone()).unwrap());
+    assert_close(&got, &want("sage"), 1e-5, "sage vs numpy");
+
+    let mut gat = GatConfig::new(3, 2).with_heads(2).init(&device).unwrap();
+    gat.weight = fx.param2("gat", "weight", &device);
+    gat.att_self = fx.param2("gat", "att_self", &device);
+    gat.att_neigh = fx.param2("gat", "att_neigh", &device);
+    gat.bias = Some(fx.param1("gat", "bias", &device));
+    let got = to_vec_f32(gat.forward(&graph, x.clone()).unwrap());
+    assert_close(&got, &want("gat"), 1e-5, "gat vs numpy");
+
+    let eps = fx.0["gin"]["eps"].as_f64().unwrap();
+    let mut gin = GinConfig::new(MlpConfig::new(vec![3, 4, 2]))
+        .with_eps(eps)
+        .init(&device)
+        .unwrap();
+    gin.mlp.layers[0].weight = fx.param2("gin", "w1", &device);
+    gin.mlp.layers[0].bias = Some(fx.param1("gin", "b1", &device));
+    gin.mlp.layers[1].weight = fx.param2("gin", "w2", &device);
+    gin.mlp.layers[1].bias = Some(fx.param1("gin", "b2", &device));
+    let got = to_vec_f32(gin.forward(&graph, x).unwrap());
+    assert_close(&got, &want("gin"), 1e-5, "gin vs numpy");
+}
+
+// ---------------------------------------------------------------------------------------------
 // GCN
 
 #[test]
@@ -951,6 +1067,14 @@ fn layers_run_on_a_graph_without_edges() {
         1e-6,
         "gat",
     );
+    // GAT without self-loops: nobody has a neighbour, so only the (zero) bias remains.
+    let gat = GatConfig::new(2, 2)
+        .with_add_self_loops(false)
+        .init(&device)
+        .unwrap();
+    let (out, att) = gat.forward_with_attention(&graph, x.clone()).unwrap();
+    assert_eq!(att.dims(), [0, 1]);
+    assert_eq!(to_vec_f32(out), vec![0.0; 6]);
     let gin = GinConfig::new(MlpConfig::new(vec![2, 2]))
         .init(&device)
         .unwrap();
