@@ -842,13 +842,24 @@ fn every_parameter_gets_a_finite_nonzero_gradient() {
         .init(&device)
         .unwrap();
     assert_all_params_get_gradients(&sage, sage.forward(&graph, x.clone()).unwrap(), "sage");
-    for concat in [true, false] {
+    // GAT also on a graph with stored self-loops, whose masked (−inf) logits must not turn
+    // the gradient into NaN.
+    let looped = {
+        let mut pairs = PAIRS.to_vec();
+        pairs.extend([(2, 2), (6, 6)]);
+        let options = BuildOptions {
+            self_loops: gsl_core::SelfLoops::Keep,
+            ..BuildOptions::default()
+        };
+        Graph::from_edges(&EdgeList::from_pairs(N, &pairs).unwrap(), options, &device).unwrap()
+    };
+    for (concat, g) in [(true, &graph), (false, &graph), (true, &looped)] {
         let gat = GatConfig::new(4, 3)
             .with_heads(2)
             .with_concat(concat)
             .init(&device)
             .unwrap();
-        assert_all_params_get_gradients(&gat, gat.forward(&graph, x.clone()).unwrap(), "gat");
+        assert_all_params_get_gradients(&gat, gat.forward(g, x.clone()).unwrap(), "gat");
     }
     let gin = GinConfig::new(MlpConfig::new(vec![4, 8, 3]).with_activation(Activation::Tanh))
         .with_train_eps(true)

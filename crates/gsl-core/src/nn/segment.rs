@@ -60,9 +60,6 @@ pub fn segment_softmax(
             "must be at least 1 when there are scores",
         ));
     }
-    if h == 0 {
-        return Ok(scores);
-    }
     let min = segment.clone().min().into_scalar::<i64>();
     let max = segment.clone().max().into_scalar::<i64>();
     for id in [min, max] {
@@ -74,6 +71,9 @@ pub fn segment_softmax(
         }
     }
     ensure_finite(&scores, "segment_softmax scores")?;
+    if h == 0 {
+        return Ok(scores);
+    }
     Ok(segment_softmax_unchecked(scores, segment, num_segments))
 }
 
