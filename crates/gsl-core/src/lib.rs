@@ -37,6 +37,7 @@ pub mod device;
 pub mod error;
 pub mod graph;
 pub mod metrics;
+pub mod nn;
 pub mod ops;
 pub mod tensor;
 
