@@ -10,6 +10,7 @@ use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use gsl::core::{EdgeList, GslError, Result};
+use npyz::WriterBuilder;
 
 /// A dense row-major matrix read from a file.
 #[derive(Debug, Clone, PartialEq)]

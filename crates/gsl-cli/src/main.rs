@@ -3,9 +3,11 @@
 //! ```text
 //! gsl info                                    version, compiled backends, devices found
 //! gsl knn --input X.npy --k 10 --output g.csv exact k-nearest-neighbour graph of the rows of X
+//! gsl demo                                    kNN graph of clustered points + recovery metrics
 //! ```
 //! Errors print one line to stderr and exit with status 1 (2 for bad command-line usage).
 
+mod demo;
 mod io;
 
 use std::path::PathBuf;
@@ -36,6 +38,24 @@ enum Command {
     Info,
     /// Build the exact k-nearest-neighbour graph of the rows of a feature matrix.
     Knn(KnnArgs),
+    /// Run the demo on embedded synthetic data: kNN graph of clustered points + recovery metrics.
+    Demo {
+        /// Number of clusters.
+        #[arg(long, default_value_t = 4)]
+        clusters: usize,
+        /// Points per cluster.
+        #[arg(long, default_value_t = 250)]
+        per_cluster: usize,
+        /// Dimension of the points.
+        #[arg(long, default_value_t = 16)]
+        dim: usize,
+        /// Neighbours per point.
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        /// Seed of the synthetic data.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -173,6 +193,22 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Info => info(),
         Command::Knn(args) => knn(args, cli.device.as_deref()),
+        &Command::Demo {
+            clusters,
+            per_cluster,
+            dim,
+            k,
+            seed,
+        } => device(cli.device.as_deref()).and_then(|d| {
+            let args = demo::DemoArgs {
+                clusters,
+                per_cluster,
+                dim,
+                k,
+                seed,
+            };
+            demo::run(&args, &d)
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -127,12 +127,10 @@ pub fn graph_from_dense(a: Tensor<2>, threshold: f32) -> Result<Graph> {
     crate::tensor::ensure_finite(&a, "dense adjacency")?;
     let device = a.device();
     let mut rows_cols = a.clone().abs().greater_elem(threshold).nonzero();
-    let dst = rows_cols
-        .pop()
-        .expect("nonzero of a 2-D tensor gives two index tensors");
-    let src = rows_cols
-        .pop()
-        .expect("nonzero of a 2-D tensor gives two index tensors");
+    // `nonzero` returns no index tensors at all when nothing passes the threshold.
+    let (Some(dst), Some(src)) = (rows_cols.pop(), rows_cols.pop()) else {
+        return Ok(crate::graph::EdgeList::new(n, vec![], vec![], None)?.to_graph(&device));
+    };
     let weights = a
         .reshape([n * n])
         .select(0, src.clone().mul_scalar(n as i64).add(dst.clone()));
