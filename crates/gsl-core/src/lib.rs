@@ -37,6 +37,7 @@ pub mod device;
 pub mod error;
 pub mod graph;
 pub mod ops;
+pub mod similarity;
 pub mod tensor;
 
 pub use error::{GslError, Result};
