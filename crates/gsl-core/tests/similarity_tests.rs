@@ -227,11 +227,12 @@ fn pairwise_matrices_reject_bad_input() {
 #[test]
 fn knn_equals_brute_force_for_any_chunk_size() {
     let dev = device();
-    // (N, d, k): group sizes 2 and 7 with padding, and k = 1.
+    // (N, d, k): group sizes 2 and 7 with padding, k = 1, and k = 40 (sort-based selection).
     for (n, d, k, seed) in [
         (53usize, 6usize, 5usize, 1u64),
         (200, 4, 3, 2),
         (31, 3, 1, 3),
+        (120, 3, 40, 4),
     ] {
         let (host, x) = points(n, d, seed, &dev);
         for metric in [KnnMetric::SquaredEuclidean, KnnMetric::Cosine] {
