@@ -380,6 +380,24 @@ impl KnnOptions {
 ///
 /// Errors: [`KnnOptions::validate`]'s, `N = 0` ([`GslError::EmptyGraph`]), `k >= N`, non-finite
 /// `x`, a zero row with [`KnnMetric::Cosine`].
+///
+/// # Example
+///
+/// ```
+/// use burn::tensor::Tensor;
+/// use gsl_core::similarity::{KnnOptions, knn};
+/// use gsl_core::tensor::{to_vec_f32, to_vec_i64};
+///
+/// # fn main() -> gsl_core::Result<()> {
+/// let device = gsl_core::device::device_from_name("flex")?;
+/// let x = Tensor::<2>::from_floats([[0.0], [1.0], [3.0]], &device);
+/// let (idx, dist) = knn(x, &KnnOptions::new(2))?;
+/// // Point 0: 1 at squared distance 1, then 2 at 9; point 2: 1 at 4, then 0 at 9.
+/// assert_eq!(to_vec_i64(idx), vec![1, 2, 0, 2, 1, 0]);
+/// assert_eq!(to_vec_f32(dist), vec![1.0, 9.0, 1.0, 4.0, 4.0, 9.0]);
+/// # Ok(())
+/// # }
+/// ```
 pub fn knn(x: Tensor<2>, options: &KnnOptions) -> Result<(Tensor<2, Int>, Tensor<2>)> {
     options.validate()?;
     let [n, d] = x.dims();

@@ -240,6 +240,27 @@ fn dense_laplacians_equal_sparse_ones_including_isolated_nodes_and_self_loops() 
 }
 
 #[test]
+fn laplacians_of_an_edgeless_graph_are_zero_or_identity() {
+    let dev = device();
+    let graph = EdgeList::from_pairs(3, &[]).unwrap().to_graph(&dev);
+    let comb = to_vec_f32(
+        laplacian(&graph, LaplacianKind::Combinatorial)
+            .unwrap()
+            .to_dense(),
+    );
+    assert_eq!(comb, vec![0.0; 9]);
+    let eye = vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0];
+    for kind in [
+        LaplacianKind::SymmetricNormalized,
+        LaplacianKind::RandomWalk,
+    ] {
+        assert_eq!(to_vec_f32(laplacian(&graph, kind).unwrap().to_dense()), eye);
+        let dense = laplacian_dense(Tensor::zeros([1, 3, 3], &dev), kind).unwrap();
+        assert_eq!(to_vec_f32(dense), eye);
+    }
+}
+
+#[test]
 fn laplacians_reject_negative_weights_and_empty_inputs() {
     let dev = device();
     let graph = undirected(3, &[(0, 1, 1.0), (1, 2, -0.5)], &dev);
