@@ -4,7 +4,7 @@
 //! - Laplacians, sparse and dense ([`laplacian`], [`laplacian_dense`]);
 //! - K-hop propagation `A^k X` ([`propagate`]);
 //! - matrix polynomials in the monomial and Chebyshev bases ([`monomial_polynomial`],
-//!   [`chebyshev_polynomial`], [`chebyshev_filter`]);
+//!   [`chebyshev_polynomial`], [`chebyshev_filter`], [`chebyshev_filter_sparse`]);
 //! - largest eigenvalue by batched power iteration ([`largest_eigenvalue`]);
 //! - structure edits: symmetrisation, diagonal removal, induced subgraphs ([`symmetrize`],
 //!   [`zero_diagonal`], [`symmetrize_graph`], [`induced_subgraph`]);
@@ -12,7 +12,7 @@
 //!   ([`degree_op`], [`degree_op_adjoint`]).
 //!
 //! Sparse operators take a [`Graph`] and keep its `O(E)` memory; dense ones take batches and
-//! use batched matmuls, so a batch of graphs costs one kernel launch per step, not one per graph.
+//! use batched matmuls, so a batch of graphs costs one batched op per step, not one per graph.
 
 mod degree_operator;
 mod laplacian;
