@@ -39,6 +39,7 @@ pub mod graph;
 pub mod metrics;
 pub mod nn;
 pub mod ops;
+pub mod similarity;
 pub mod tensor;
 
 pub use error::{GslError, Result};
