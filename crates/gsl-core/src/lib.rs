@@ -38,6 +38,7 @@ pub mod error;
 pub mod graph;
 pub mod ops;
 pub mod tensor;
+pub mod train;
 
 pub use error::{GslError, Result};
 pub use graph::{AttributedGraph, BuildOptions, Csr, Duplicates, EdgeList, Graph, SelfLoops};
