@@ -344,7 +344,7 @@ impl Trainer {
                     lr,
                     seed: epoch_seed,
                 };
-                let where_ = || {
+                let position = || {
                     if config.batches_per_epoch > 1 {
                         format!("epoch {epoch}, batch {batch}")
                     } else {
@@ -352,44 +352,16 @@ impl Trainer {
                     }
                 };
                 let output = step(&model, &ctx)?;
-                let record = output.loss.record()?;
-                record
-                    .check_finite()
-                    .map_err(|e| GslError::Training(format!("{}: {e}", where_())))?;
-                for (name, value) in &output.metrics {
-                    if !value.is_finite() {
-                        return Err(GslError::Training(format!(
-                            "{}: metric `{name}` = {value}",
-                            where_()
-                        )));
-                    }
-                    let entry = metric_sums.entry(name.clone()).or_insert((0.0, 0));
-                    entry.0 += value;
-                    entry.1 += 1;
-                }
-
-                // `backward` panics on an untracked loss; that is a caller error, not a bug.
-                if !output.loss.total.is_tracked() {
-                    return Err(GslError::Training(format!(
-                        "{}: the loss is not tracked by autodiff, so it does not depend on any \
-                         trainable parameter",
-                        where_()
-                    )));
-                }
-                let mut grads = GradientsParams::from_grads(output.loss.total.backward(), &model);
-                if grads.is_empty() {
-                    return Err(GslError::Training(format!(
-                        "{}: the loss does not depend on any trainable parameter",
-                        where_()
-                    )));
-                }
-                let norm = match config.max_grad_norm {
-                    Some(max) => clip_grad_norm(&model, &mut grads, max),
-                    None => grad_norm(&model, &grads),
-                }
-                .map_err(|e| GslError::Training(format!("{}: {e}", where_())))?;
+                let (updated, record, norm) =
+                    optimizer_step(config, &mut optimizer, model, output, lr, &mut metric_sums)
+                        .map_err(|e| match e {
+                            GslError::Training(msg) => {
+                                GslError::Training(format!("{}: {msg}", position()))
+                            }
+                            other => other,
+                        })?;
+                model = updated;
                 norm_sum += norm;
-                model = optimizer.step(lr, model, grads);
                 losses.push(record);
             }
 
@@ -447,4 +419,52 @@ impl Trainer {
         let model = best_model.unwrap_or(model);
         Ok((model, history))
     }
+}
+
+/// One optimiser step on the loss of `output`: checks the loss and metrics for NaN/∞ (before
+/// anything is changed), adds the metrics to `metric_sums`, back-propagates, clips, and updates
+/// `model`. Returns the updated module, the loss record and the pre-clipping gradient norm.
+/// [`GslError::Training`] messages leave the epoch/batch prefix to the caller.
+fn optimizer_step<M: Module>(
+    config: &TrainConfig,
+    optimizer: &mut ModuleOptimizer,
+    model: M,
+    output: StepOutput,
+    lr: f64,
+    metric_sums: &mut BTreeMap<String, (f64, usize)>,
+) -> Result<(M, LossRecord, f64)> {
+    let record = output.loss.record()?;
+    record
+        .check_finite()
+        .map_err(|e| GslError::Training(e.to_string()))?;
+    if let Some((name, value)) = output.metrics.iter().find(|(_, v)| !v.is_finite()) {
+        return Err(GslError::Training(format!("metric `{name}` = {value}")));
+    }
+    for (name, value) in output.metrics {
+        let entry = metric_sums.entry(name).or_insert((0.0, 0));
+        entry.0 += value;
+        entry.1 += 1;
+    }
+
+    // `backward` panics on an untracked loss; that is a caller error, not a bug.
+    if !output.loss.total.is_tracked() {
+        return Err(GslError::Training(
+            "the loss is not tracked by autodiff, so it does not depend on any trainable \
+             parameter"
+                .into(),
+        ));
+    }
+    let mut grads = GradientsParams::from_grads(output.loss.total.backward(), &model);
+    if grads.is_empty() {
+        return Err(GslError::Training(
+            "the loss does not depend on any trainable parameter".into(),
+        ));
+    }
+    let norm = match config.max_grad_norm {
+        Some(max) => clip_grad_norm(&model, &mut grads, max),
+        None => grad_norm(&model, &grads),
+    }
+    .map_err(|e| GslError::Training(e.to_string()))?;
+    let model = optimizer.step(lr, model, grads);
+    Ok((model, record, norm))
 }
