@@ -41,6 +41,7 @@ pub mod nn;
 pub mod ops;
 pub mod similarity;
 pub mod tensor;
+pub mod train;
 
 pub use error::{GslError, Result};
 pub use graph::{AttributedGraph, BuildOptions, Csr, Duplicates, EdgeList, Graph, SelfLoops};
