@@ -176,6 +176,12 @@ fn square_matrix_to_edge_list_keeps_nonzero_off_diagonal() {
             .to_edge_list()
             .is_err()
     );
+    assert_eq!(
+        (m.get(1, 2), m.get(3, 0), m.get(0, 3)),
+        (Some(2.0), None, None)
+    );
+    assert_eq!(m.row(2), Some(&[0.0, 2.0, 9.0][..]));
+    assert!(m.row(3).is_none());
     assert!(Matrix::new(2, 2, vec![0.0; 3]).is_err());
     assert!(Matrix::new(1, 1, vec![f32::INFINITY]).is_err());
 }
@@ -349,7 +355,9 @@ fn csr_validation_rejects_broken_structure() {
     };
     let p = Path::new("x");
     ok.validate(p, "ok").unwrap();
-    assert_eq!(ok.to_dense(), vec![0.0, 0.0, 1.0, 2.0, 3.0, 0.0]);
+    assert_eq!(ok.to_dense().unwrap(), vec![0.0, 0.0, 1.0, 2.0, 3.0, 0.0]);
+    // Not square: no edge list.
+    assert!(ok.to_edge_list().is_err());
     let mut decreasing = ok.clone();
     decreasing.indptr = vec![0, 3, 3];
     decreasing.indptr[1] = 4;
@@ -357,6 +365,7 @@ fn csr_validation_rejects_broken_structure() {
     let mut col = ok.clone();
     col.indices[1] = 3;
     assert!(col.validate(p, "m").is_err());
+    assert!(col.to_dense().is_err());
     let mut short = ok.clone();
     short.indptr.pop();
     assert!(short.validate(p, "m").is_err());
@@ -586,7 +595,10 @@ fn pickle_reader_decodes_generated_objects() {
         .as_csr()
         .unwrap();
     csr.validate(p, "csr").unwrap();
-    assert_eq!((csr.rows, csr.cols, csr.to_dense()), (2, 3, dense.to_vec()));
+    assert_eq!(
+        (csr.rows, csr.cols, csr.to_dense().unwrap()),
+        (2, 3, dense.to_vec())
+    );
     let arr = parse_pickle(&onehot_pickle(&[2, 0], 3), p)
         .unwrap()
         .as_ndarray()
@@ -1235,7 +1247,7 @@ fn real_hcp_connectivity_matches_manifest() {
             assert_eq!(e.num_edges(), 2 * pairs, "{name}");
             for (i, j, w) in e.iter() {
                 assert!(
-                    (matrix.get(j, i) - w).abs() <= 1e-6 * w.abs().max(1.0),
+                    (matrix.get(j, i).unwrap() - w).abs() <= 1e-6 * w.abs().max(1.0),
                     "{name}"
                 );
             }

@@ -38,14 +38,22 @@ impl Matrix {
         Ok(Self { rows, cols, values })
     }
 
-    /// Entry `(r, c)`.
-    pub fn get(&self, r: usize, c: usize) -> f32 {
-        self.values[r * self.cols + c]
+    /// Entry `(r, c)`, or `None` outside the matrix.
+    pub fn get(&self, r: usize, c: usize) -> Option<f32> {
+        if r < self.rows && c < self.cols {
+            self.values.get(r * self.cols + c).copied()
+        } else {
+            None
+        }
     }
 
-    /// Row `r` as a slice.
-    pub fn row(&self, r: usize) -> &[f32] {
-        &self.values[r * self.cols..(r + 1) * self.cols]
+    /// Row `r` as a slice, or `None` outside the matrix.
+    pub fn row(&self, r: usize) -> Option<&[f32]> {
+        if r < self.rows {
+            self.values.get(r * self.cols..(r + 1) * self.cols)
+        } else {
+            None
+        }
     }
 
     /// Reads a square matrix as a weighted adjacency: one directed edge `(i, j, A[i, j])` for
@@ -66,9 +74,16 @@ impl Matrix {
                 format!("{} x {}", self.rows, self.cols),
             ));
         }
+        if self.values.len() != self.rows * self.cols {
+            return Err(GslError::shape(
+                "Matrix::to_edge_list values",
+                self.rows * self.cols,
+                self.values.len(),
+            ));
+        }
         let (mut src, mut dst, mut w) = (Vec::new(), Vec::new(), Vec::new());
-        for i in 0..self.rows {
-            for (j, &v) in self.row(i).iter().enumerate() {
+        for (i, row) in self.values.chunks_exact(self.cols.max(1)).enumerate() {
+            for (j, &v) in row.iter().enumerate() {
                 if i != j && v != 0.0 {
                     src.push(i);
                     dst.push(j);
@@ -281,8 +296,8 @@ pub fn write_matrix(path: impl AsRef<Path>, matrix: &Matrix) -> Result<()> {
     match extension(path).as_str() {
         "csv" => {
             let mut w = BufWriter::new(File::create(path).map_err(io_err)?);
-            for r in 0..matrix.rows {
-                let line: Vec<String> = matrix.row(r).iter().map(|v| v.to_string()).collect();
+            for row in matrix.values.chunks_exact(matrix.cols.max(1)) {
+                let line: Vec<String> = row.iter().map(|v| v.to_string()).collect();
                 writeln!(w, "{}", line.join(",")).map_err(io_err)?;
             }
             w.flush().map_err(io_err)

@@ -81,41 +81,46 @@ impl CsrMatrix {
     /// Checks the CSR invariants (pointer length and monotonicity, column range, finite
     /// values), naming `path` and `what` (the array or key) in the error.
     pub fn validate(&self, path: &Path, what: &str) -> Result<()> {
-        let err = |m: String| parse_error(path, None, format!("{what}: {m}"));
+        self.check()
+            .map_err(|m| parse_error(path, None, format!("{what}: {m}")))
+    }
+
+    /// The invariants of [`CsrMatrix::validate`], with a bare message.
+    fn check(&self) -> std::result::Result<(), String> {
         if self.indptr.len() != self.rows + 1 {
-            return Err(err(format!(
+            return Err(format!(
                 "indptr has {} entries for {} rows (expected {})",
                 self.indptr.len(),
                 self.rows,
                 self.rows + 1
-            )));
+            ));
         }
         if self.indices.len() != self.data.len() {
-            return Err(err(format!(
+            return Err(format!(
                 "indices has {} entries but data has {}",
                 self.indices.len(),
                 self.data.len()
-            )));
+            ));
         }
         if self.indptr[0] != 0 || self.indptr[self.rows] != self.indices.len() {
-            return Err(err(format!(
+            return Err(format!(
                 "indptr must run from 0 to nnz = {}, got {}..{}",
                 self.indices.len(),
                 self.indptr[0],
                 self.indptr[self.rows]
-            )));
+            ));
         }
         if let Some(r) = self.indptr.windows(2).position(|w| w[0] > w[1]) {
-            return Err(err(format!("indptr decreases at row {r}")));
+            return Err(format!("indptr decreases at row {r}"));
         }
         if let Some(k) = self.indices.iter().position(|&c| c >= self.cols) {
-            return Err(err(format!(
+            return Err(format!(
                 "column index {} at entry {k} out of range for {} columns",
                 self.indices[k], self.cols
-            )));
+            ));
         }
         if let Some(k) = self.data.iter().position(|v| !v.is_finite()) {
-            return Err(err(format!("non-finite value at entry {k}")));
+            return Err(format!("non-finite value at entry {k}"));
         }
         Ok(())
     }
@@ -125,19 +130,25 @@ impl CsrMatrix {
         self.indices.len()
     }
 
-    /// The dense row-major form (`rows × cols` values; repeated entries are added).
-    pub fn to_dense(&self) -> Vec<f32> {
+    /// The dense row-major form (`rows × cols` values; repeated entries are added). Fails when
+    /// the structure is invalid (see [`CsrMatrix::validate`]).
+    pub fn to_dense(&self) -> Result<Vec<f32>> {
+        self.check()
+            .map_err(|m| GslError::invalid("CsrMatrix", m))?;
         let mut dense = vec![0.0f32; self.rows * self.cols];
         for r in 0..self.rows {
             for k in self.indptr[r]..self.indptr[r + 1] {
                 dense[r * self.cols + self.indices[k]] += self.data[k];
             }
         }
-        dense
+        Ok(dense)
     }
 
     /// The stored entries as a directed weighted edge list over `rows` nodes (square only).
+    /// Fails when the matrix is not square or its structure is invalid.
     pub fn to_edge_list(&self) -> Result<EdgeList> {
+        self.check()
+            .map_err(|m| GslError::invalid("CsrMatrix", m))?;
         if self.rows != self.cols {
             return Err(GslError::shape(
                 "CsrMatrix::to_edge_list",
@@ -195,8 +206,8 @@ impl NodeDataset {
     pub fn class_counts(&self) -> Vec<usize> {
         let mut counts = vec![0usize; self.num_classes];
         for &l in &self.labels {
-            if l >= 0 {
-                counts[l as usize] += 1;
+            if let Some(c) = usize::try_from(l).ok().and_then(|l| counts.get_mut(l)) {
+                *c += 1;
             }
         }
         counts

@@ -79,7 +79,7 @@ pub fn read_shchur_npz(path: impl AsRef<Path>, name: &str, device: &Device) -> R
         class_names.len()
     };
     let raw_edges = adj.to_edge_list()?;
-    let features = attr.to_dense();
+    let features = attr.to_dense()?;
     assemble_node_dataset(
         name,
         &raw_edges,

@@ -441,7 +441,10 @@ pub struct NdArray {
 
 impl NdArray {
     fn width(&self) -> usize {
-        self.dtype[1..].parse().unwrap_or(0)
+        self.dtype
+            .get(1..)
+            .and_then(|w| w.parse().ok())
+            .unwrap_or(0)
     }
 
     /// The elements as `i64` (dtype `i1`/`i2`/`i4`/`i8`/`u1`/`u2`/`u4`).

@@ -277,7 +277,7 @@ pub fn read_tu(dir: impl AsRef<Path>, name: &str) -> Result<GraphDataset> {
     let take_rows = |m: &Matrix, rows: &[usize]| -> Matrix {
         let values = rows
             .iter()
-            .flat_map(|&r| m.row(r).iter().copied())
+            .flat_map(|&r| m.values[r * m.cols..(r + 1) * m.cols].iter().copied())
             .collect();
         Matrix {
             rows: rows.len(),
