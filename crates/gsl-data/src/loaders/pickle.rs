@@ -7,7 +7,8 @@
 //! arguments and state in a [`PickleValue::Object`], which [`PickleValue::as_ndarray`] and
 //! [`PickleValue::as_csr`] interpret. The one exception is `collections.defaultdict`, which
 //! becomes a plain dict so that `SETITEMS` can fill it. Strings are Python 2 `str`, i.e. raw
-//! bytes ([`PickleValue::Bytes`]).
+//! bytes ([`PickleValue::Bytes`]); pickles written by Python 3 with protocol 2 also load, since
+//! their byte strings (`_codecs.encode(text, 'latin1')`) are turned back into bytes.
 //!
 //! Supported opcodes: `PROTO GLOBAL BINPUT LONG_BINPUT BINGET LONG_BINGET EMPTY_TUPLE
 //! EMPTY_DICT EMPTY_LIST NEWOBJ REDUCE BUILD MARK TUPLE TUPLE1 TUPLE2 TUPLE3 SETITEM SETITEMS
@@ -205,13 +206,39 @@ impl<'a> Machine<'a> {
     }
 
     /// `callable(*args)`: records the call, except for `collections.defaultdict`, which is a
-    /// dict for our purposes.
-    fn call(&mut self, class: usize, args: usize) {
-        if let Slot::Global(m, n) = &self.arena[class]
-            && m == "collections"
-            && n == "defaultdict"
-        {
+    /// dict for our purposes, and `_codecs.encode(text, 'latin1')`, which is how Python 3
+    /// writes a byte string under protocol 2 (each code point is one byte).
+    fn call(&mut self, class: usize, args: usize, at: usize) -> Result<()> {
+        let Slot::Global(m, n) = &self.arena[class] else {
+            self.push(Slot::Object {
+                class,
+                args,
+                state: None,
+            });
+            return Ok(());
+        };
+        if m == "collections" && n == "defaultdict" {
             self.push(Slot::Dict(Vec::new()));
+        } else if m == "_codecs" && n == "encode" {
+            let Slot::Tuple(a) = &self.arena[args] else {
+                return Err(self.err(at, "_codecs.encode arguments are not a tuple"));
+            };
+            let (text, encoding) = match a.as_slice() {
+                [t, e] => match (&self.arena[*t], &self.arena[*e]) {
+                    (Slot::Str(t), Slot::Str(e)) => (t, e),
+                    _ => return Err(self.err(at, "_codecs.encode expects (str, str)")),
+                },
+                _ => return Err(self.err(at, "_codecs.encode expects two arguments")),
+            };
+            if encoding != "latin1" && encoding != "latin-1" {
+                return Err(self.err(at, format!("encoding `{encoding}` is not supported")));
+            }
+            let bytes = text
+                .chars()
+                .map(|c| u8::try_from(u32::from(c)))
+                .collect::<std::result::Result<Vec<u8>, _>>()
+                .map_err(|_| self.err(at, "latin1 text holds a code point above 255"))?;
+            self.push(Slot::Bytes(bytes));
         } else {
             self.push(Slot::Object {
                 class,
@@ -219,6 +246,7 @@ impl<'a> Machine<'a> {
                 state: None,
             });
         }
+        Ok(())
     }
 
     fn run(&mut self) -> Result<usize> {
@@ -278,7 +306,7 @@ impl<'a> Machine<'a> {
                     if !matches!(self.arena[args], Slot::Tuple(_)) {
                         return Err(self.err(at, "REDUCE/NEWOBJ arguments are not a tuple"));
                     }
-                    self.call(class, args);
+                    self.call(class, args, at)?;
                 }
                 b'b' => {
                     let state = self.pop(at)?;
@@ -567,6 +595,7 @@ impl PickleValue {
         let big_endian = match dstate.as_deref() {
             Some(PickleValue::Tuple(s)) => {
                 matches!(s.get(1), Some(PickleValue::Bytes(b)) if b == b">")
+                    || matches!(s.get(1), Some(PickleValue::Str(b)) if b == ">")
             }
             _ => false,
         };
