@@ -174,8 +174,8 @@ impl CsrMatrix {
 pub struct NodeDataset {
     /// Registry name, e.g. `"cora"`.
     pub name: String,
-    /// The structure on the host: symmetric, deduplicated, without self-loops (unless the
-    /// dataset's edges are weighted, the list is unweighted).
+    /// The structure on the host: symmetric, deduplicated, without self-loops; weighted only
+    /// when the files carry weights (karate).
     pub edges: EdgeList,
     /// Structure, features `[N, F]` and labels `[N]` (`-1` = unlabelled) on the device.
     pub graph: AttributedGraph,
