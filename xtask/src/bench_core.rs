@@ -112,14 +112,17 @@ pub fn run(quick: bool, device_name: &str, with_python: bool) -> Result<(), Stri
     let graph = EdgeList::new(s.nodes, esrc, edst, Some(w))
         .map_err(|e| e.to_string())?
         .to_graph(&device);
-    let x = Tensor::<2>::random([s.nodes, s.features], Distribution::Normal(0.0, 1.0), &device);
+    let x = Tensor::<2>::random(
+        [s.nodes, s.features],
+        Distribution::Normal(0.0, 1.0),
+        &device,
+    );
     let t_spmm = median_secs(s.reps, || {
         sync(graph.spmm(x.clone()).expect("shapes agree"));
     });
     let flops = 2.0 * s.edges as f64 * s.features as f64;
     // Bytes that must move at least once: gathered rows, output, indices and weights.
-    let traffic =
-        (s.edges * s.features * 4 + s.nodes * s.features * 4 + s.edges * 12) as f64;
+    let traffic = (s.edges * s.features * 4 + s.nodes * s.features * 4 + s.edges * 12) as f64;
     rows.push(Row {
         name: "spmm A·X (gather + scatter-add)".into(),
         size: format!("N={} E={} F={}", s.nodes, s.edges, s.features),
@@ -178,7 +181,14 @@ pub fn run(quick: bool, device_name: &str, with_python: bool) -> Result<(), Stri
     if let Some(py) = &python {
         let num = |key: &str| py.get(key).and_then(serde_json::Value::as_f64);
         if let Some(g) = num("sgemm_gflops") {
-            rows.push(reference_row("numpy sgemm", format!("{0}x{0}", s.gemm), 2.0 * (s.gemm as f64).powi(3) / g / 1e6, g, "GFLOP/s", ""));
+            rows.push(reference_row(
+                "numpy sgemm",
+                format!("{0}x{0}", s.gemm),
+                2.0 * (s.gemm as f64).powi(3) / g / 1e6,
+                g,
+                "GFLOP/s",
+                "",
+            ));
         }
         if let Some(ms) = num("spmm_ms") {
             let ratio = t_spmm * 1e3 / ms;
@@ -217,10 +227,7 @@ pub fn run(quick: bool, device_name: &str, with_python: bool) -> Result<(), Stri
         }
     }
 
-    print_table(
-        &format!("bench core on {device:?} ({})", machine()),
-        &rows,
-    );
+    print_table(&format!("bench core on {device:?} ({})", machine()), &rows);
     let out = Output {
         suite: "core",
         machine: machine(),

@@ -143,7 +143,7 @@ fn info() -> Result<()> {
 
 fn knn(args: &KnnArgs, device_name: Option<&str>) -> Result<()> {
     let device = device(device_name)?;
-    let matrix = io::read_matrix(&args.input)?;
+    let matrix = gsl::data::loaders::read_matrix(&args.input)?;
     let mut options = KnnOptions::new(args.k);
     options.metric = match args.metric {
         MetricArg::Euclidean => KnnMetric::SquaredEuclidean,

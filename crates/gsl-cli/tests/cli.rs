@@ -29,7 +29,11 @@ fn read_edges_csv(path: &Path) -> Vec<(usize, usize, f32)> {
     lines
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();
-            (f[0].parse().unwrap(), f[1].parse().unwrap(), f[2].parse().unwrap())
+            (
+                f[0].parse().unwrap(),
+                f[1].parse().unwrap(),
+                f[2].parse().unwrap(),
+            )
         })
         .collect()
 }
@@ -107,7 +111,12 @@ fn knn_npy_to_npz_round_trips() {
     let src: Vec<i64> = npz.by_name("src").unwrap().unwrap().into_vec().unwrap();
     let dst: Vec<i64> = npz.by_name("dst").unwrap().unwrap().into_vec().unwrap();
     let w: Vec<f32> = npz.by_name("weight").unwrap().unwrap().into_vec().unwrap();
-    let n: Vec<i64> = npz.by_name("num_nodes").unwrap().unwrap().into_vec().unwrap();
+    let n: Vec<i64> = npz
+        .by_name("num_nodes")
+        .unwrap()
+        .unwrap()
+        .into_vec()
+        .unwrap();
     let mut pairs: Vec<(i64, i64)> = src.into_iter().zip(dst).collect();
     pairs.sort();
     assert_eq!(pairs, vec![(0, 1), (1, 0), (2, 1), (3, 2)]);
@@ -123,8 +132,14 @@ fn bad_input_gives_one_line_and_nonzero_exit() {
     let out_path = dir.path().join("g.csv");
     let cases: Vec<(Vec<String>, &str)> = vec![
         (vec![ragged.display().to_string()], "line 2"),
-        (vec![dir.path().join("missing.npy").display().to_string()], "missing.npy"),
-        (vec![dir.path().join("x.txt").display().to_string()], "unsupported extension"),
+        (
+            vec![dir.path().join("missing.npy").display().to_string()],
+            "missing.npy",
+        ),
+        (
+            vec![dir.path().join("x.txt").display().to_string()],
+            "unsupported extension",
+        ),
     ];
     for (input, needle) in cases {
         let out = gsl(&[

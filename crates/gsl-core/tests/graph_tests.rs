@@ -22,7 +22,10 @@ fn triples(e: &EdgeList) -> Vec<(usize, usize, f32)> {
 fn edge_list_rejects_bad_input() {
     assert!(matches!(
         EdgeList::from_pairs(3, &[(0, 3)]),
-        Err(GslError::NodeOutOfRange { id: 3, num_nodes: 3 })
+        Err(GslError::NodeOutOfRange {
+            id: 3,
+            num_nodes: 3
+        })
     ));
     assert!(matches!(
         EdgeList::new(3, vec![0, 1], vec![1], None),
@@ -44,8 +47,8 @@ fn edge_list_rejects_bad_input() {
 
 #[test]
 fn build_symmetrizes_merges_and_applies_self_loop_policy() {
-    let e = EdgeList::from_weighted(4, &[(1, 0, 2.0), (0, 1, 3.0), (2, 2, 5.0), (2, 3, 1.0)])
-        .unwrap();
+    let e =
+        EdgeList::from_weighted(4, &[(1, 0, 2.0), (0, 1, 3.0), (2, 2, 5.0), (2, 3, 1.0)]).unwrap();
     let max = e.build(BuildOptions::default()).unwrap();
     assert_eq!(
         triples(&max),
@@ -60,7 +63,13 @@ fn build_symmetrizes_merges_and_applies_self_loop_policy() {
         .unwrap();
     assert_eq!(
         triples(&sum),
-        vec![(0, 1, 5.0), (1, 0, 5.0), (2, 2, 5.0), (2, 3, 1.0), (3, 2, 1.0)]
+        vec![
+            (0, 1, 5.0),
+            (1, 0, 5.0),
+            (2, 2, 5.0),
+            (2, 3, 1.0),
+            (3, 2, 1.0)
+        ]
     );
     let mean = e
         .build(BuildOptions {
@@ -254,7 +263,9 @@ fn halfvec_layout_round_trip_and_gradient() {
 fn dense_batch_and_graph_from_dense() {
     let dev = device();
     let g1 = EdgeList::from_pairs(3, &[(0, 1)]).unwrap().to_graph(&dev);
-    let g2 = EdgeList::from_weighted(3, &[(1, 2, 2.0)]).unwrap().to_graph(&dev);
+    let g2 = EdgeList::from_weighted(3, &[(1, 2, 2.0)])
+        .unwrap()
+        .to_graph(&dev);
     let batch = dense_batch(&[g1, g2.clone()]).unwrap();
     assert_eq!(batch.dims(), [2, 3, 3]);
     assert_eq!(to_vec_f32(batch.narrow(0, 1, 1)), to_vec_f32(g2.to_dense()));

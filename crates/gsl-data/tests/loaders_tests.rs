@@ -64,7 +64,7 @@ fn matrix_csv_round_trip_is_exact() {
     let m = Matrix::new(3, 4, values).unwrap();
     for name in ["m.csv", "m.npy"] {
         let path = dir.path().join(name);
-        write_matrix(&path, &m).unwrap();
+        write_matrix(&path, &m, false).unwrap();
         assert_eq!(read_matrix(&path).unwrap(), m, "{name}");
     }
 }
@@ -194,7 +194,7 @@ fn edge_list_round_trip_weighted_and_unweighted() {
     let weighted =
         EdgeList::from_weighted(5, &[(0, 1, 0.25), (3, 2, 1.0 / 3.0), (4, 0, 7.0)]).unwrap();
     let path = dir.path().join("w.csv");
-    write_edge_list(&path, &weighted).unwrap();
+    write_edge_list(&path, &weighted, false).unwrap();
     let opts = EdgeListOptions {
         num_nodes: Some(5),
         ..Default::default()

@@ -29,7 +29,9 @@ fn wgpu() -> Device {
 /// Deterministic pseudo-random numbers in [-1, 1) (a linear congruential sequence), so the test
 /// data are the same on every machine without depending on an RNG crate's stream.
 fn host_values(len: usize, seed: u64) -> Vec<f32> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     (0..len)
         .map(|_| {
             state = state

@@ -127,14 +127,14 @@ pub fn read_edge_list(path: impl AsRef<Path>, options: EdgeListOptions) -> Resul
 }
 
 /// Writes `edges` as CSV with the header `src,dst,weight` (zero-based ids, one line per stored
-/// edge), the format [`read_edge_list`] reads back exactly.
-pub fn write_edge_list(path: impl AsRef<Path>, edges: &EdgeList) -> Result<()> {
-    let path = path.as_ref();
-    let io_err = |e: std::io::Error| GslError::io(path, e);
-    let mut w = BufWriter::new(File::create(path).map_err(io_err)?);
-    writeln!(w, "src,dst,weight").map_err(io_err)?;
+/// edge), the format [`read_edge_list`] reads back exactly. The file is written atomically
+/// (temporary file, then rename); an existing file is replaced only when `overwrite` is true.
+pub fn write_edge_list(path: impl AsRef<Path>, edges: &EdgeList, overwrite: bool) -> Result<()> {
+    let mut out = Vec::with_capacity(16 * edges.num_edges() + 16);
+    out.extend_from_slice(b"src,dst,weight\n");
     for (s, d, weight) in edges.iter() {
-        writeln!(w, "{s},{d},{weight}").map_err(io_err)?;
+        // Writing into a Vec cannot fail.
+        let _ = writeln!(out, "{s},{d},{weight}");
     }
-    w.flush().map_err(io_err)
+    gsl_core::train::write_file_atomic(path, &out, overwrite)
 }

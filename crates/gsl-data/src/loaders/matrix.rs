@@ -281,8 +281,9 @@ fn read_csv(path: &Path) -> Result<Matrix> {
 
 /// Writes a matrix as `.npy` (`<f4`, C order) or `.csv` (no header), chosen by extension.
 /// CSV values are written with Rust's shortest round-trip formatting, so
-/// [`read_matrix`] gives back exactly the same `f32` values.
-pub fn write_matrix(path: impl AsRef<Path>, matrix: &Matrix) -> Result<()> {
+/// [`read_matrix`] gives back exactly the same `f32` values. The file is written atomically
+/// (temporary file, then rename); an existing file is replaced only when `overwrite` is true.
+pub fn write_matrix(path: impl AsRef<Path>, matrix: &Matrix, overwrite: bool) -> Result<()> {
     let path = path.as_ref();
     if matrix.values.len() != matrix.rows * matrix.cols {
         return Err(GslError::shape(
@@ -293,35 +294,39 @@ pub fn write_matrix(path: impl AsRef<Path>, matrix: &Matrix) -> Result<()> {
     }
     gsl_core::tensor::ensure_finite_slice(&matrix.values, "write_matrix values")?;
     let io_err = |e: std::io::Error| GslError::io(path, e);
-    match extension(path).as_str() {
+    let bytes = match extension(path).as_str() {
         "csv" => {
-            let mut w = BufWriter::new(File::create(path).map_err(io_err)?);
+            let mut out = Vec::new();
             for row in matrix.values.chunks_exact(matrix.cols.max(1)) {
                 let line: Vec<String> = row.iter().map(|v| v.to_string()).collect();
-                writeln!(w, "{}", line.join(",")).map_err(io_err)?;
+                writeln!(out, "{}", line.join(",")).map_err(io_err)?;
             }
-            w.flush().map_err(io_err)
+            out
         }
         "npy" => {
             use npyz::WriterBuilder;
-            let file = BufWriter::new(File::create(path).map_err(io_err)?);
+            let mut out = Vec::new();
             let mut writer = npyz::WriteOptions::new()
                 .default_dtype()
                 .shape(&[matrix.rows as u64, matrix.cols as u64])
-                .writer(file)
+                .writer(&mut out)
                 .begin_nd()
                 .map_err(io_err)?;
             writer
                 .extend(matrix.values.iter().copied())
                 .map_err(io_err)?;
-            writer.finish().map_err(io_err)
+            writer.finish().map_err(io_err)?;
+            out
         }
-        other => Err(GslError::invalid(
-            "output",
-            format!(
-                "{}: unsupported extension `.{other}` (expected .npy or .csv)",
-                path.display()
-            ),
-        )),
-    }
+        other => {
+            return Err(GslError::invalid(
+                "output",
+                format!(
+                    "{}: unsupported extension `.{other}` (expected .npy or .csv)",
+                    path.display()
+                ),
+            ));
+        }
+    };
+    gsl_core::train::write_file_atomic(path, &bytes, overwrite)
 }
