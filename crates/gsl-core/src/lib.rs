@@ -2,11 +2,25 @@
 //!
 //! The foundation every gsl crate stands on:
 //!
-//! - **graphs**: the host-side [`EdgeList`] and [`Csr`], the device-side sparse [`Graph`]
-//!   (`edge_index` `[2, E]` + optional weights), [`AttributedGraph`], dense batches `[B, N, N]`
-//!   and the half-vector form `[B, N(N−1)/2]` ([`dense`]);
-//! - **errors**: one [`GslError`] enum and a [`Result`] alias;
-//! - **devices**: [`device`] turns a backend name (`flex`, `wgpu`, `cuda`) into a Burn `Device`.
+//! - [`graph`]: the host-side [`EdgeList`] (validated; symmetrisation, duplicate merging and a
+//!   self-loop policy through [`EdgeList::build`]) and [`Csr`], petgraph conversions, the
+//!   device-side sparse [`Graph`] (`edge_index` `[2, E]` + optional weights) with a differentiable
+//!   sparse × dense product, and [`AttributedGraph`];
+//! - [`dense`]: dense adjacency batches `[B, N, N]` and the half-vector form `[B, N(N−1)/2]`;
+//! - [`ops`]: degrees, GCN normalisation, Laplacians, K-hop propagation, monomial and Chebyshev
+//!   polynomials, power iteration, symmetrisation, induced subgraphs, the implicit degree
+//!   operator of the smooth-signal models;
+//! - [`similarity`]: covariance and correlation of signals, chunked pairwise distances and cosine
+//!   similarity, the exact k-nearest-neighbour graph (memory O(chunk·N));
+//! - [`nn`]: GCN, GraphSAGE, GAT, GIN, MLP and inner-product decoder layers, segment softmax and
+//!   a neighbour sampler for mini-batches;
+//! - [`metrics`]: structure-recovery metrics on the upper triangle, batched over graphs, exact
+//!   threshold selection and mean ± standard error;
+//! - [`train`]: seeded RNG, a training loop (Adam/AdamW, global-norm clipping, LR schedules,
+//!   early stopping, loss history), progress bars, atomic checkpoints;
+//! - [`error`]: one [`GslError`] enum and a [`Result`] alias; [`tensor`]: read-back and
+//!   validation helpers; [`device`]: turns a backend name (`flex`, `wgpu`, `cuda`) into a Burn
+//!   `Device`.
 //!
 //! Every function takes tensors on a runtime `Device`; nothing names a backend type, so the same
 //! code runs on Flex (CPU), wgpu and CUDA.

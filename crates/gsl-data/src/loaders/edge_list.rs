@@ -8,7 +8,7 @@
 //! [`gsl_core::EdgeList::build`] to symmetrise or merge duplicates.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 
 use gsl_core::{EdgeList, GslError, Result};

@@ -6,7 +6,7 @@
 //! number of columns). Every value must be finite. Errors name the file and, for CSV, the line.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 
 use gsl_core::{EdgeList, GslError, Result};
