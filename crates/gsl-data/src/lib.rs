@@ -3,4 +3,13 @@
 //! Data for gsl: synthetic graph ensembles (Erdős–Rényi, SBM, Barabási–Albert, grids, trees),
 //! smooth-signal models, supervised (signals, graph) datasets, real-data loaders and splits.
 //!
-//! This crate is being built (issue "gsl-data"); it exports nothing yet.
+//! - [`ensembles`]: seeded random graph families (ER, BA, WS, SBM / DC-SBM, random geometric,
+//!   grid, sensor, random / bifurcating / joint trees, lobster, heterophily, cycles) behind one
+//!   [`ensembles::Generator`] trait, sampled in parallel, with pyGSL's resampling options;
+//! - [`weights`]: edge-weight models (uniform, L2G lognormal with ΣW = N, hierarchical Gamma,
+//!   Beta, softplus-normal) applied symmetrically to an edge list;
+//! - [`ordering`]: BFS / DFS / canonical / weighted-DFS node orderings and relabelling.
+
+pub mod ensembles;
+pub mod ordering;
+pub mod weights;
