@@ -151,17 +151,20 @@ impl Generator for StochasticBlockModel {
         self.validate()?;
         let mut rng = rng_from_seed(seed);
         let offsets = block_offsets(&self.block_sizes);
-        let b = self.block_sizes.len();
+        // (first node, size) of every block.
+        let blocks: Vec<(usize, usize)> = offsets
+            .iter()
+            .copied()
+            .zip(self.block_sizes.iter().copied())
+            .collect();
         let mut pairs = Vec::new();
-        for r in 0..b {
-            let (off_r, n_r) = (offsets[r], self.block_sizes[r]);
+        for (r, &(off_r, n_r)) in blocks.iter().enumerate() {
             pairs.extend(
                 gnp_pairs(n_r, self.probs[r][r], &mut rng)
                     .into_iter()
                     .map(|(v, w)| (off_r + v, off_r + w)),
             );
-            for s in r + 1..b {
-                let (off_s, n_s) = (offsets[s], self.block_sizes[s]);
+            for (s, &(off_s, n_s)) in blocks.iter().enumerate().skip(r + 1) {
                 // The n_r × n_s rectangle of pairs, flattened row-major.
                 pairs.extend(
                     bernoulli_indices(n_r * n_s, self.probs[r][s], &mut rng)
