@@ -1,6 +1,10 @@
 //! Graph containers, conversions, dense and half-vector forms.
 
-use burn::tensor::{Device, Int, Tensor, TensorData};
+mod common;
+
+use common::device;
+
+use burn::tensor::{Int, Tensor, TensorData};
 use gsl_core::dense::{
     dense_batch, from_halfvec, graph_from_dense, halfvec, halfvec_len, num_nodes_from_halfvec_len,
     upper_triangle_pairs,
@@ -9,10 +13,6 @@ use gsl_core::tensor::{to_vec_f32, to_vec_i64};
 use gsl_core::{
     AttributedGraph, BuildOptions, Csr, Duplicates, EdgeList, Graph, GslError, SelfLoops,
 };
-
-fn device() -> Device {
-    gsl_core::device::device_from_name("flex").unwrap()
-}
 
 fn triples(e: &EdgeList) -> Vec<(usize, usize, f32)> {
     e.iter().collect()

@@ -4,6 +4,10 @@
 
 use std::collections::BTreeMap;
 
+mod common;
+
+use common::{assert_close, device, flatten, parse_fixture, tensor};
+
 use burn::tensor::{Device, Tensor, TensorData};
 use gsl_core::GslError;
 use gsl_core::similarity::{
@@ -13,47 +17,8 @@ use gsl_core::similarity::{
 use gsl_core::tensor::{to_vec_f32, to_vec_i64};
 use serde_json::Value;
 
-fn device() -> Device {
-    gsl_core::device::device_from_name("flex").unwrap()
-}
-
 fn fixture() -> Value {
-    serde_json::from_str(include_str!("fixtures/similarity_reference.json")).unwrap()
-}
-
-fn flatten(v: &Value) -> (Vec<f32>, Vec<usize>) {
-    match v {
-        Value::Array(items) => {
-            let mut out = Vec::new();
-            let mut inner = Vec::new();
-            for item in items {
-                let (vals, shape) = flatten(item);
-                out.extend(vals);
-                inner = shape;
-            }
-            let mut shape = vec![items.len()];
-            shape.extend(inner);
-            (out, shape)
-        }
-        Value::Number(x) => (vec![x.as_f64().unwrap() as f32], vec![]),
-        other => panic!("not a number array: {other}"),
-    }
-}
-
-fn tensor<const D: usize>(v: &Value, device: &Device) -> Tensor<D> {
-    let (vals, shape) = flatten(v);
-    let shape: [usize; D] = shape.try_into().unwrap();
-    Tensor::from_data(TensorData::new(vals, shape), device)
-}
-
-fn assert_close(got: &[f32], want: &[f32], tol: f32, what: &str) {
-    assert_eq!(got.len(), want.len(), "{what}: length");
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g - w).abs() <= tol * (1.0 + w.abs()),
-            "{what}[{i}]: got {g}, want {w}"
-        );
-    }
+    parse_fixture(include_str!("fixtures/similarity_reference.json"))
 }
 
 /// Deterministic continuous test points (xorshift + sum of uniforms), so distances never tie.
