@@ -114,7 +114,8 @@ fn knn_agrees() {
 #[test]
 fn gnn_forward_and_backward_agree() {
     let n = 30;
-    // Parameters are initialised once on Flex and moved, so both backends use the same weights.
+    // Parameters are initialised once on Flex and forked (moved with their own autodiff graph),
+    // so both backends start from the same weights.
     let gcn = GcnConfig::new(8, 4).init(&flex().autodiff()).unwrap();
     let gat = GatConfig::new(8, 3)
         .with_heads(2)
@@ -122,8 +123,8 @@ fn gnn_forward_and_backward_agree() {
         .unwrap();
     let run = |device: Device| {
         let device = device.autodiff();
-        let gcn = gcn.clone().to_device(&device);
-        let gat = gat.clone().to_device(&device);
+        let gcn = gcn.clone().fork(&device);
+        let gat = gat.clone().fork(&device);
         let graph = test_graph(n, &device);
         let norm = gcn_norm(&graph).unwrap();
         let x = matrix(host_values(n * 8, 5), n, 8, &device);
