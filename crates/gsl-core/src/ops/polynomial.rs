@@ -98,22 +98,9 @@ pub fn chebyshev_polynomial(
     let (b, n) = check_square_batch(&l, "chebyshev_polynomial")?;
     let coeffs = expand_coeffs(coeffs, b, "chebyshev_polynomial coeffs")?;
     let lambda = check_lambda_max(lambda_max, b)?;
-    let terms = coeffs.dims()[1];
     let eye = eye_batch(n, &l.device()).expand([b, n, n]);
     let scaled = l.mul_scalar(2.0).div(lambda).sub(eye.clone());
-    let mut sum = coeff(&coeffs, 0).mul(eye.clone());
-    if terms == 1 {
-        return Ok(sum);
-    }
-    let (mut prev, mut cur) = (eye, scaled.clone());
-    sum = sum.add(coeff(&coeffs, 1).mul(cur.clone()));
-    for k in 2..terms {
-        let next = scaled.clone().matmul(cur.clone()).mul_scalar(2.0).sub(prev);
-        sum = sum.add(coeff(&coeffs, k).mul(next.clone()));
-        prev = cur;
-        cur = next;
-    }
-    Ok(sum)
+    Ok(chebyshev_sum(&scaled, eye, || scaled.clone(), &coeffs))
 }
 
 /// The Chebyshev filter of [`chebyshev_polynomial`] applied to signals `x` `[B, N, F]` without
@@ -141,22 +128,39 @@ pub fn chebyshev_filter(
     ensure_finite(&x, "chebyshev_filter signals")?;
     let coeffs = expand_coeffs(coeffs, b, "chebyshev_filter coeffs")?;
     let lambda = check_lambda_max(lambda_max, b)?;
-    let terms = coeffs.dims()[1];
     let eye = eye_batch(n, &l.device());
     let scaled = l.mul_scalar(2.0).div(lambda).sub(eye);
-    let mut sum = coeff(&coeffs, 0).mul(x.clone());
+    Ok(chebyshev_sum(
+        &scaled,
+        x.clone(),
+        || scaled.clone().matmul(x),
+        &coeffs,
+    ))
+}
+
+/// `Σ_k c[b, k] X_k` for the Chebyshev recurrence `X_k = 2 L̃ X_{k−1} − X_{k−2}` started from
+/// `X_0` and `X_1` (computed only when there are at least two terms). Shared by the matrix form
+/// (`X_0 = I`, `X_1 = L̃`) and the filter form (`X_0 = X`, `X_1 = L̃X`).
+fn chebyshev_sum(
+    scaled: &Tensor<3>,
+    x0: Tensor<3>,
+    x1: impl FnOnce() -> Tensor<3>,
+    coeffs: &Tensor<2>,
+) -> Tensor<3> {
+    let terms = coeffs.dims()[1];
+    let mut sum = coeff(coeffs, 0).mul(x0.clone());
     if terms == 1 {
-        return Ok(sum);
+        return sum;
     }
-    let (mut prev, mut cur) = (x.clone(), scaled.clone().matmul(x));
-    sum = sum.add(coeff(&coeffs, 1).mul(cur.clone()));
+    let (mut prev, mut cur) = (x0, x1());
+    sum = sum.add(coeff(coeffs, 1).mul(cur.clone()));
     for k in 2..terms {
         let next = scaled.clone().matmul(cur.clone()).mul_scalar(2.0).sub(prev);
-        sum = sum.add(coeff(&coeffs, k).mul(next.clone()));
+        sum = sum.add(coeff(coeffs, k).mul(next.clone()));
         prev = cur;
         cur = next;
     }
-    Ok(sum)
+    sum
 }
 
 /// The Chebyshev filter on a sparse operator: `Σ_k c_k T_k(L̃) X` for `X` `[N, F]`, with
