@@ -265,3 +265,13 @@ pub(crate) fn assemble_node_dataset(
         missing_feature_rows,
     })
 }
+
+/// The paths among `paths` that are not regular files, as displayable strings (for the
+/// "missing file(s)" errors of the loaders).
+pub(crate) fn missing_files(paths: impl IntoIterator<Item = std::path::PathBuf>) -> Vec<String> {
+    paths
+        .into_iter()
+        .filter(|p| !p.is_file())
+        .map(|p| p.display().to_string())
+        .collect()
+}

@@ -170,12 +170,8 @@ fn load_test_index(path: &Path, n: usize) -> Result<Vec<usize>> {
 /// pickle, wrong object, out-of-range node id, disagreeing row counts).
 pub fn read_planetoid(dir: impl AsRef<Path>, name: &str, device: &Device) -> Result<NodeDataset> {
     let dir = dir.as_ref();
-    let missing: Vec<String> = PLANETOID_PARTS
-        .iter()
-        .map(|p| planetoid_file(dir, name, p))
-        .filter(|p| !p.is_file())
-        .map(|p| p.display().to_string())
-        .collect();
+    let missing =
+        super::missing_files(PLANETOID_PARTS.iter().map(|p| planetoid_file(dir, name, p)));
     if !missing.is_empty() {
         return Err(GslError::invalid(
             "dataset",

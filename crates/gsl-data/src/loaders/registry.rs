@@ -265,13 +265,7 @@ pub fn load_from(root: impl AsRef<Path>, name: &str, device: &Device) -> Result<
             format!("unknown dataset `{name}` (known: {})", known.join(", ")),
         )
     })?;
-    let missing: Vec<String> = info
-        .files
-        .iter()
-        .map(|f| root.join(f))
-        .filter(|p| !p.is_file())
-        .map(|p| p.display().to_string())
-        .collect();
+    let missing = super::missing_files(info.files.iter().map(|f| root.join(f)));
     if !missing.is_empty() {
         return Err(GslError::invalid(
             "dataset",

@@ -141,11 +141,7 @@ pub fn read_tu(dir: impl AsRef<Path>, name: &str) -> Result<GraphDataset> {
     let dir = dir.as_ref();
     let file = |part: &str| dir.join(format!("{name}_{part}.txt"));
     let required = [file("A"), file("graph_indicator"), file("graph_labels")];
-    let missing: Vec<String> = required
-        .iter()
-        .filter(|p| !p.is_file())
-        .map(|p| p.display().to_string())
-        .collect();
+    let missing = super::missing_files(required);
     if !missing.is_empty() {
         return Err(GslError::invalid(
             "dataset",
