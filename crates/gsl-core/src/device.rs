@@ -105,6 +105,20 @@ pub fn default_device() -> Result<Device> {
     }
 }
 
+/// Whether `device` is Burn's Flex CPU device without autodiff. Such tensors are host memory, so
+/// gsl may run a CPU kernel on them directly (see the sparse product of [`crate::graph::Graph`]).
+pub(crate) fn is_plain_flex(device: &Device) -> bool {
+    #[cfg(feature = "flex")]
+    {
+        !device.is_autodiff() && *device == Device::flex()
+    }
+    #[cfg(not(feature = "flex"))]
+    {
+        let _ = device;
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +137,12 @@ mod tests {
             assert!(matches!(device_from_name("cuda"), Err(GslError::Device(_))));
         }
         assert!(device_from_name("flex").is_ok());
+    }
+
+    #[test]
+    fn plain_flex_is_told_apart_from_autodiff_flex() {
+        let flex = device_from_name("flex").unwrap();
+        assert!(is_plain_flex(&flex));
+        assert!(!is_plain_flex(&flex.autodiff()));
     }
 }

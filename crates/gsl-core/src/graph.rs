@@ -5,12 +5,14 @@
 //! graph stores both directions. Node ids are `0..num_nodes`.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use petgraph::EdgeType;
 use petgraph::visit::EdgeRef;
 
 use crate::error::{GslError, Result};
+use crate::rowwise::RowIndex;
 use crate::tensor::{ensure_finite, ensure_finite_slice, to_vec_f32, to_vec_i64};
 
 /// What to do with self-loops `(i, i)` when building a graph.
@@ -248,6 +250,7 @@ impl EdgeList {
             num_nodes: self.num_nodes,
             edge_index,
             edge_weight,
+            row_index: OnceLock::new(),
         }
     }
 
@@ -380,6 +383,8 @@ pub struct Graph {
     num_nodes: usize,
     edge_index: Tensor<2, Int>,
     edge_weight: Option<Tensor<1>>,
+    /// Edges grouped by source, built on the first sparse product on a CPU device.
+    row_index: OnceLock<Arc<RowIndex>>,
 }
 
 impl Graph {
@@ -422,6 +427,7 @@ impl Graph {
             num_nodes,
             edge_index,
             edge_weight,
+            row_index: OnceLock::new(),
         })
     }
 
@@ -469,7 +475,12 @@ impl Graph {
 
     /// The same structure with new edge weights `[E]`.
     pub fn with_weights(&self, weights: Tensor<1>) -> Result<Self> {
-        Self::new(self.num_nodes, self.edge_index.clone(), Some(weights))
+        let graph = Self::new(self.num_nodes, self.edge_index.clone(), Some(weights))?;
+        // Same structure: share the row grouping if it was built.
+        if let Some(index) = self.row_index.get() {
+            let _ = graph.row_index.set(index.clone());
+        }
+        Ok(graph)
     }
 
     /// The device the graph lives on.
@@ -510,6 +521,10 @@ impl Graph {
     /// Sparse × dense product `A · X` for `X` of shape `[N, F]`, by gathering the target rows of
     /// `X`, scaling them by the edge weights and scatter-adding them into the source rows.
     /// Memory is `O(E·F)`; gradients flow to `X` and to the edge weights.
+    ///
+    /// On a plain (non-autodiff) Flex device the product instead runs row by row in parallel
+    /// over the edges grouped by source (grouped once, then cached in the graph): the same sums,
+    /// several times faster, with memory `O(N·F + E)`.
     pub fn spmm(&self, x: Tensor<2>) -> Result<Tensor<2>> {
         self.spmm_weighted(self.edge_weight.clone(), x)
     }
@@ -534,6 +549,12 @@ impl Graph {
                 w.dims()[0],
             ));
         }
+        if crate::device::is_plain_flex(&x.device())
+            && x.dtype() == burn::tensor::DType::F32
+            && self.num_edges() <= u32::MAX as usize
+        {
+            return Ok(self.spmm_rows(weights, x));
+        }
         let mut messages = x.clone().select(0, self.dst());
         if let Some(w) = weights {
             messages = messages.mul(w.unsqueeze_dim::<2>(1));
@@ -544,6 +565,22 @@ impl Graph {
             messages,
             burn::tensor::IndexingUpdateOp::Add,
         ))
+    }
+}
+
+impl Graph {
+    /// The row-parallel product of [`crate::rowwise`], for tensors on a plain Flex device.
+    fn spmm_rows(&self, weights: Option<Tensor<1>>, x: Tensor<2>) -> Tensor<2> {
+        let [n, f] = x.dims();
+        let device = x.device();
+        let index = self.row_index.get_or_init(|| {
+            let e = self.num_edges();
+            let ids = to_vec_i64(self.edge_index.clone());
+            Arc::new(RowIndex::new(self.num_nodes, &ids[..e], &ids[e..]))
+        });
+        let weights = weights.map(to_vec_f32);
+        let y = index.spmm(&to_vec_f32(x), f, weights.as_deref());
+        Tensor::from_data(TensorData::new(y, [n, f]), &device)
     }
 }
 

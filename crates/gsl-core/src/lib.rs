@@ -53,6 +53,7 @@ pub mod graph;
 pub mod metrics;
 pub mod nn;
 pub mod ops;
+mod rowwise;
 pub mod similarity;
 pub mod tensor;
 pub mod train;
