@@ -232,6 +232,26 @@ fn knn_equals_brute_force_for_any_chunk_size() {
     }
 }
 
+/// Large enough for several column tiles: N = 4170, k = 4 gives groups of 28 columns, tiles of
+/// 74 groups and a last tile of a single group (fewer than k + 1), whose lists must merge exactly.
+#[test]
+fn knn_merges_column_tiles_exactly() {
+    let dev = device();
+    let (n, d, k) = (4170usize, 3usize, 4usize);
+    let (host, x) = points(n, d, 11, &dev);
+    let want = brute_force(&host, n, d, k, KnnMetric::SquaredEuclidean);
+    let (idx, dist) = knn(x, &KnnOptions::new(k)).unwrap();
+    let idx = to_vec_i64(idx);
+    let dist = to_vec_f32(dist);
+    for i in 0..n {
+        for r in 0..k {
+            let (j, dj) = want[i][r];
+            assert_eq!(idx[i * k + r] as usize, j, "point {i}, rank {r}");
+            assert!((dist[i * k + r] as f64 - dj).abs() < 1e-4 * (1.0 + dj));
+        }
+    }
+}
+
 #[test]
 fn knn_never_returns_the_point_itself_even_with_duplicates() {
     let dev = device();
