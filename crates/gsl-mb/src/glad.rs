@@ -19,19 +19,36 @@ use gsl_core::{GslError, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::glasso::check_covariance;
-use crate::linalg::{diagonal, eye_batch, off_diagonal_mask, soft_threshold, sqrtm_unchecked};
+use crate::linalg::{
+    check_broadcast, diagonal, eye_batch, off_diagonal_mask, soft_threshold, sqrtm_unchecked,
+};
 use crate::solver::{Iteration, ProgressFn, SolveReport, StopRule, relative_change, solve};
 
 /// The Θ-update of AM: `½(−Y + √(YᵀY + (4/λ)I))` with `Y = S/λ − Z`; `lambda` broadcasts as
 /// `[B, 1, 1]`. `sqrt_iterations` Newton–Schulz steps compute the square root.
 /// Differentiable in `s`, `z` and `lambda`.
+///
+/// Errors (shapes only, nothing is read back): `s` not square, `z` not of `s`'s shape, `lambda`
+/// not broadcastable to `[B, 1, 1]`, `sqrt_iterations = 0`.
 pub fn glad_theta_update(
     s: Tensor<3>,
     z: Tensor<3>,
     lambda: Tensor<3>,
     sqrt_iterations: usize,
-) -> Tensor<3> {
-    let [b, n, _] = s.dims();
+) -> Result<Tensor<3>> {
+    let [b, n, n2] = s.dims();
+    if n != n2 {
+        return Err(GslError::shape(
+            "glad s",
+            "[B, N, N]",
+            format!("[{b}, {n}, {n2}]"),
+        ));
+    }
+    gsl_core::tensor::ensure_shape(&z, [b, n, n], "glad z")?;
+    check_broadcast(&lambda, [b, 1, 1], "glad lambda")?;
+    if sqrt_iterations == 0 {
+        return Err(GslError::invalid("sqrt_iterations", "must be at least 1"));
+    }
     let device = s.device();
     let y = s.div(lambda.clone()).sub(z);
     let m = y
@@ -41,26 +58,31 @@ pub fn glad_theta_update(
         .add(eye_batch(n, &device).mul(lambda.recip().mul_scalar(4.0)));
     let norm = m.clone().square().sum_dims(&[1, 2]).sqrt();
     let root = sqrtm_unchecked(m, norm, sqrt_iterations, b, n);
-    root.sub(y).mul_scalar(0.5)
+    Ok(root.sub(y).mul_scalar(0.5))
 }
 
 /// The Z-update of AM: soft threshold of `Θ` at `threshold` (broadcast against `[B, N, N]`;
 /// pass a threshold that is zero on the diagonal to leave it unpenalised).
-pub fn glad_z_update(theta: Tensor<3>, threshold: Tensor<3>) -> Tensor<3> {
-    soft_threshold(theta, threshold)
+///
+/// Errors: `threshold` not broadcastable to `theta`'s shape.
+pub fn glad_z_update(theta: Tensor<3>, threshold: Tensor<3>) -> Result<Tensor<3>> {
+    check_broadcast(&threshold, theta.dims(), "glad threshold")?;
+    Ok(soft_threshold(theta, threshold))
 }
 
 /// One AM step `(Θ, Z) → (Θ⁺, Z⁺)`: [`glad_theta_update`] then [`glad_z_update`].
+///
+/// Errors: those of the two updates (shapes only).
 pub fn glad_step(
     z: Tensor<3>,
     s: Tensor<3>,
     lambda: Tensor<3>,
     threshold: Tensor<3>,
     sqrt_iterations: usize,
-) -> (Tensor<3>, Tensor<3>) {
-    let theta = glad_theta_update(s, z, lambda, sqrt_iterations);
-    let z = glad_z_update(theta.clone(), threshold);
-    (theta, z)
+) -> Result<(Tensor<3>, Tensor<3>)> {
+    let theta = glad_theta_update(s, z, lambda, sqrt_iterations)?;
+    let z = glad_z_update(theta.clone(), threshold)?;
+    Ok((theta, z))
 }
 
 /// Hyperparameters of [`alternating_minimisation`].
@@ -137,7 +159,7 @@ impl Iteration for Am {
             self.lambda.clone(),
             self.threshold.clone(),
             self.sqrt_iterations,
-        );
+        )?;
         Ok(AmState { theta, z })
     }
 

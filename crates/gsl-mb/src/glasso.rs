@@ -22,8 +22,8 @@ use gsl_core::{GslError, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::linalg::{
-    Cholesky, check_square, check_symmetric, cholesky_unchecked, diagonal, eye_batch,
-    off_diagonal_mask, soft_threshold,
+    Cholesky, check_broadcast, check_square, check_symmetric, cholesky_unchecked, diagonal,
+    eye_batch, off_diagonal_mask, soft_threshold,
 };
 use crate::solver::{Iteration, ProgressFn, SolveReport, StopRule, solve};
 
@@ -95,7 +95,25 @@ pub struct GlassoSolution {
 /// One proximal-gradient step of G-ISTA: `η_{tα}(Θ − t(S − W))` with `W = Θ⁻¹`, soft
 /// thresholding only the off-diagonal entries. `alpha` and `step` broadcast as `[B, 1, 1]` (or
 /// `[1, 1, 1]`), so an unrolled network can learn them. Pure tensor ops, differentiable.
+///
+/// Errors: shapes only (nothing is read back): `precision`, `covariance` and `s` must all be
+/// `[B, N, N]`, `alpha` and `step` broadcastable to `[B, 1, 1]`.
 pub fn gista_step(
+    precision: Tensor<3>,
+    covariance: Tensor<3>,
+    s: Tensor<3>,
+    alpha: Tensor<3>,
+    step: Tensor<3>,
+) -> Result<Tensor<3>> {
+    let dims = precision.dims();
+    gsl_core::tensor::ensure_shape(&covariance, dims, "gista_step covariance")?;
+    gsl_core::tensor::ensure_shape(&s, dims, "gista_step s")?;
+    check_broadcast(&alpha, [dims[0], 1, 1], "gista_step alpha")?;
+    check_broadcast(&step, [dims[0], 1, 1], "gista_step step")?;
+    Ok(gista_step_unchecked(precision, covariance, s, alpha, step))
+}
+
+fn gista_step_unchecked(
     precision: Tensor<3>,
     covariance: Tensor<3>,
     s: Tensor<3>,
@@ -142,11 +160,8 @@ fn inner(x: Tensor<3>, y: Tensor<3>) -> Tensor<1> {
 
 fn off_l1(theta: Tensor<3>) -> Tensor<1> {
     let [b, n, _] = theta.dims();
-    theta
-        .abs()
-        .mul(off_diagonal_mask(n, &theta.device()))
-        .sum_dims(&[1, 2])
-        .reshape([b])
+    let mask = off_diagonal_mask(n, &theta.device());
+    theta.abs().mul(mask).sum_dims(&[1, 2]).reshape([b])
 }
 
 fn to_f64(t: Tensor<1>) -> Vec<f64> {
@@ -185,37 +200,44 @@ pub fn glasso_certificate(
     ensure_finite(&precision, "precision")?;
     let chol = cholesky_unchecked(precision.clone());
     let smooth = inner(s.clone(), precision.clone()).sub(chol.log_det());
-    let (objective, gap) = certificate(&s, &precision, &chol, smooth, alpha as f32);
-    Ok((objective, gap))
+    let ok = chol.positive_host();
+    Ok(certificate(
+        &s,
+        &precision,
+        chol.inverse(),
+        smooth,
+        &ok,
+        alpha as f32,
+    ))
 }
 
-/// Objective and duality gap from a factorised `Θ` and its smooth part.
+/// Objective and duality gap from `Θ`, its inverse `w`, the smooth part of the objective and
+/// which `Θ` are positive definite.
 fn certificate(
     s: &Tensor<3>,
     precision: &Tensor<3>,
-    chol: &Cholesky,
+    w: Tensor<3>,
     smooth: Tensor<1>,
+    primal_ok: &[bool],
     alpha: f32,
 ) -> (Vec<f64>, Vec<f64>) {
     let n = s.dims()[1];
     let mask = off_diagonal_mask(n, &s.device());
     let primal = smooth.add(off_l1(precision.clone()).mul_scalar(alpha));
-    let w = chol.inverse();
     let dual_point = s
         .clone()
         .add(w.sub(s.clone()).clamp(-alpha, alpha).mul(mask));
     let dual_chol = cholesky_unchecked(dual_point);
     let gap = primal.clone().sub(dual_chol.log_det()).sub_scalar(n as f32);
-    let primal_ok = chol.positive_host();
     let dual_ok = dual_chol.positive_host();
     let objective: Vec<f64> = to_f64(primal)
         .into_iter()
-        .zip(&primal_ok)
+        .zip(primal_ok)
         .map(|(p, &ok)| if ok { p } else { f64::INFINITY })
         .collect();
     let gap = to_f64(gap)
         .into_iter()
-        .zip(dual_ok.iter().zip(&primal_ok))
+        .zip(dual_ok.iter().zip(primal_ok))
         .map(|(g, (&d, &p))| if d && p { g.max(0.0) } else { f64::INFINITY })
         .collect();
     (objective, gap)
@@ -255,7 +277,7 @@ impl Iteration for Gista {
         let mut smooth = state.smooth.clone();
         for _ in 0..self.max_backtracks {
             let t = per_problem(&step, &device);
-            let candidate = gista_step(
+            let candidate = gista_step_unchecked(
                 state.precision.clone(),
                 state.covariance.clone(),
                 self.s.clone(),
@@ -333,12 +355,14 @@ impl Iteration for Gista {
     }
 
     fn residual(&mut self, _previous: &GlassoState, next: &GlassoState) -> Result<Vec<f64>> {
-        let chol = cholesky_unchecked(next.precision.clone());
+        // Accepted iterates are positive definite and carry their inverse.
+        let ok = vec![true; next.step.len()];
         let (objective, gap) = certificate(
             &self.s,
             &next.precision,
-            &chol,
+            next.covariance.clone(),
             next.smooth.clone(),
+            &ok,
             self.alpha,
         );
         let residual = objective

@@ -92,6 +92,25 @@ pub fn check_square(a: &Tensor<3>, min_n: usize, context: &str) -> Result<(usize
     Ok((b, n))
 }
 
+/// Fails unless `t` broadcasts against `target`: every dimension is 1 or equal to the target's.
+/// A shape check only (nothing is read back), cheap enough for every step of an unrolled net.
+pub fn check_broadcast<const D: usize>(
+    t: &Tensor<D>,
+    target: [usize; D],
+    context: &str,
+) -> Result<()> {
+    let dims = t.dims();
+    if dims.iter().zip(target).all(|(&d, t)| d == 1 || d == t) {
+        Ok(())
+    } else {
+        Err(GslError::shape(
+            context,
+            format!("a shape broadcastable to {target:?}"),
+            format!("{dims:?}"),
+        ))
+    }
+}
+
 /// Fails unless every matrix of `a` is symmetric to within `rtol · max|a|`.
 pub fn check_symmetric(a: &Tensor<3>, rtol: f32, context: &str) -> Result<()> {
     let scale: f32 = a.clone().abs().max().into_scalar();
@@ -239,7 +258,7 @@ mod tests {
     /// An SPD matrix M Mᵀ + n I from a deterministic M.
     fn spd(n: usize, seed: u32) -> Vec<f32> {
         let m: Vec<f32> = (0..n * n)
-            .map(|k| (((k as u32 * 2654435761u32) ^ seed) % 1000) as f32 / 500.0 - 1.0)
+            .map(|k| (((k as u32).wrapping_mul(2654435761) ^ seed) % 1000) as f32 / 500.0 - 1.0)
             .collect();
         let mut a = vec![0.0f32; n * n];
         for i in 0..n {

@@ -36,6 +36,7 @@ use gsl_core::tensor::{ensure_finite, to_vec_f32};
 use gsl_core::{GslError, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::linalg::check_broadcast;
 use crate::solver::{Iteration, ProgressFn, SolveReport, StopRule, relative_change, solve};
 
 /// The node pairs that carry a variable, with the degree operator `S` on them: `Sw` adds each
@@ -320,8 +321,35 @@ fn prox_l2_conjugate(y: Tensor<2>, alpha: Tensor<2>, gamma: Tensor<2>) -> Tensor
 /// `‖w‖²` in `f₃`: `β` for the log model, `2α` for ℓ2) and `gamma` broadcast as `[B, 1]` or
 /// `[1, 1]`, so an unrolled network (L2G, pyGSL's PDS unrolling) can learn them.
 /// Pure tensor ops, differentiable.
-#[allow(clippy::too_many_arguments)]
+///
+/// Errors (shapes only, nothing is read back): `w`, `z` not `[B, M]` for `support`, `v` not
+/// `[B, N]`, a parameter not broadcastable to `[B, 1]`.
 pub fn fbf_step(
+    model: &SmoothModel,
+    state: &SmoothState,
+    z: Tensor<2>,
+    support: &PairSupport,
+    alpha: Tensor<2>,
+    beta: Tensor<2>,
+    gamma: Tensor<2>,
+) -> Result<SmoothState> {
+    let b = state.w.dims()[0];
+    gsl_core::tensor::ensure_shape(&state.w, [b, support.num_pairs()], "fbf_step w")?;
+    gsl_core::tensor::ensure_shape(&z, [b, support.num_pairs()], "fbf_step z")?;
+    gsl_core::tensor::ensure_shape(&state.v, [b, support.num_nodes()], "fbf_step v")?;
+    for (t, name) in [
+        (&alpha, "fbf_step alpha"),
+        (&beta, "fbf_step beta"),
+        (&gamma, "fbf_step gamma"),
+    ] {
+        check_broadcast(t, [b, 1], name)?;
+    }
+    Ok(fbf_step_unchecked(
+        model, state, z, support, alpha, beta, gamma,
+    ))
+}
+
+fn fbf_step_unchecked(
     model: &SmoothModel,
     state: &SmoothState,
     z: Tensor<2>,
@@ -427,7 +455,7 @@ impl Iteration for Fbf {
     }
 
     fn step(&mut self, state: &SmoothState, _iteration: usize) -> Result<SmoothState> {
-        Ok(fbf_step(
+        Ok(fbf_step_unchecked(
             &self.model,
             state,
             self.z.clone(),
