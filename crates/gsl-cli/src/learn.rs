@@ -250,7 +250,7 @@ pub fn run(args: &LearnArgs, device: &Device) -> Result<()> {
         (Estimate::Dense(a), "npy") => {
             write_matrix(
                 &args.output,
-                &Matrix::new(n, n, to_vec_f32(a.clone()))?,
+                &Matrix::new(n, n, to_vec_f32((**a).clone()))?,
                 args.overwrite,
             )?;
             None
@@ -261,7 +261,7 @@ pub fn run(args: &LearnArgs, device: &Device) -> Result<()> {
             None
         }
         (Estimate::Dense(a), _) => {
-            let values = to_vec_f32(a.clone());
+            let values = to_vec_f32((**a).clone());
             let cut = match (&method, args.threshold) {
                 (Method::Smooth(_), Some(t)) => t,
                 (Method::Smooth(_), None) => {

@@ -160,7 +160,7 @@ fn bad_arguments_and_input_are_errors() {
         gsl(&args)
     };
     // α <= 0, a parameter the method does not have, k >= N.
-    let out = run(&["--method", "glasso", "--alpha", "-1"]);
+    let out = run(&["--method", "glasso", "--alpha=-1"]);
     assert!(
         !out.status.success() && text(&out).contains("alpha"),
         "{}",

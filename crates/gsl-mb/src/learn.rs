@@ -55,7 +55,8 @@ impl Method {
 #[derive(Debug, Clone)]
 pub enum Estimate {
     /// Dense symmetric matrices `[B, N, N]` (for the graphical lasso: the precision matrices).
-    Dense(Tensor<3>),
+    /// Boxed: a tensor handle is much larger than a `Vec`.
+    Dense(Box<Tensor<3>>),
     /// Sparse graphs, one per problem (kNN, large-scale model).
     Sparse(Vec<Graph>),
 }
@@ -133,7 +134,7 @@ pub fn learn(
             let report = graphical_lasso(covariance(signals)?, config, progress)?;
             let summary = Summary::from_report(name, &report);
             Ok(Learned {
-                estimate: Estimate::Dense(report.estimate.precision),
+                estimate: Estimate::Dense(Box::new(report.estimate.precision)),
                 summary,
             })
         }
@@ -143,7 +144,7 @@ pub fn learn(
             let report = learn_smooth(z, &support, config, true, progress)?;
             let summary = Summary::from_report(name, &report);
             Ok(Learned {
-                estimate: Estimate::Dense(from_halfvec(report.estimate.w)?),
+                estimate: Estimate::Dense(Box::new(from_halfvec(report.estimate.w)?)),
                 summary,
             })
         }
@@ -171,7 +172,7 @@ pub fn learn(
         Method::Covar { moment, threshold } => {
             let g = covariance_graph(signals, *moment, *threshold)?;
             Ok(Learned {
-                estimate: Estimate::Dense(g),
+                estimate: Estimate::Dense(Box::new(g)),
                 summary: Summary::direct(name, start.elapsed().as_secs_f64()),
             })
         }

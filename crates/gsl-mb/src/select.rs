@@ -1,6 +1,6 @@
 //! Parameter selection on a validation set (pyGSL's protocol): for every value of a grid, learn
 //! the validation graphs, pick the edge threshold exactly with gsl-core's
-//! [`best_threshold`](gsl_core::metrics::best_threshold), and keep the value whose metric is
+//! [`gsl_core::metrics::best_threshold`], and keep the value whose metric is
 //! best.
 
 use burn::tensor::Tensor;
