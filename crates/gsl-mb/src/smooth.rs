@@ -489,7 +489,7 @@ impl Iteration for Fbf {
         let mut values =
             objective_unchecked(&self.model, state.w.clone(), self.z.clone(), &self.support);
         // The log model's value is +∞ until every node has an edge (e.g. the first steps from
-        // w = 0); that is not divergence, so such entries are recorded as NaN-free f64::MAX.
+        // w = 0); that is not divergence, so it is recorded as f64::MAX, which the driver accepts.
         for v in &mut values {
             if *v == f64::INFINITY {
                 *v = f64::MAX;
