@@ -502,7 +502,7 @@ impl Iteration for Fbf {
 /// Learns `B` graphs on a common pair support from squared-distance half-vectors `z` `[B, M]`
 /// (`M = support.num_pairs()`), starting from `w = 0, v = 0`. Returns the FBF report: the
 /// estimate's `w` are the learned weights; `objective` is recorded when `track_objective`
-/// (one read-back per step).
+/// (one read-back per step; the log model's value is `f64::MAX` while some node has no edge).
 ///
 /// Errors: an invalid config, `z` of the wrong shape, NaN/Inf or negative `z`, divergence.
 ///
