@@ -3,6 +3,7 @@
 //! Each suite prints a table and writes JSON under `target/bench/<suite>.json`.
 
 mod bench_core;
+mod bench_mb;
 mod report;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -39,6 +40,8 @@ enum Command {
 enum Suite {
     /// Sparse × dense product and exact kNN against sgemm, memcpy and numpy/scipy.
     Core,
+    /// Graphical lasso, log model and large-scale log model against scikit-learn and numpy.
+    Mb,
 }
 
 fn main() -> std::process::ExitCode {
@@ -51,6 +54,13 @@ fn main() -> std::process::ExitCode {
             no_python,
             ..
         } => bench_core::run(quick, &device, !no_python),
+        Command::Bench {
+            suite: Suite::Mb,
+            quick,
+            device,
+            no_python,
+            ..
+        } => bench_mb::run(quick, &device, !no_python),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -4,11 +4,13 @@
 //! gsl info                                    version, compiled backends, devices found
 //! gsl knn --input X.npy --k 10 --output g.csv exact k-nearest-neighbour graph of the rows of X
 //! gsl demo                                    kNN graph of clustered points + recovery metrics
+//! gsl learn --method glasso --input X.npy --output g.csv   model-based graph learning (gsl::mb)
 //! ```
 //! Errors print one line to stderr and exit with status 1 (2 for bad command-line usage).
 
 mod demo;
 mod io;
+mod learn;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,6 +40,8 @@ enum Command {
     Info,
     /// Build the exact k-nearest-neighbour graph of the rows of a feature matrix.
     Knn(KnnArgs),
+    /// Learn a graph from node signals with a model-based method (glasso, log, l2, large, …).
+    Learn(learn::LearnArgs),
     /// Run the demo on embedded synthetic data: kNN graph of clustered points + recovery metrics.
     Demo {
         /// Number of clusters.
@@ -193,6 +197,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Info => info(),
         Command::Knn(args) => knn(args, cli.device.as_deref()),
+        Command::Learn(args) => device(cli.device.as_deref()).and_then(|d| learn::run(args, &d)),
         &Command::Demo {
             clusters,
             per_cluster,

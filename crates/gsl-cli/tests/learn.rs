@@ -1,0 +1,243 @@
+//! End-to-end tests of `gsl learn`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn gsl(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gsl"))
+        .args(args)
+        .env("GSL_DEVICE", "flex")
+        .output()
+        .expect("the gsl binary runs")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Deterministic uniform numbers in [-0.5, 0.5) (a small LCG, so the test needs no RNG crate).
+fn noise(state: &mut u64) -> f32 {
+    *state = state
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    ((*state >> 33) as f32 / (1u64 << 31) as f32) - 0.5
+}
+
+/// Six nodes, 200 samples: nodes 0–2 follow one latent signal, nodes 3–5 another, plus noise.
+/// One row per node.
+fn write_signals(path: &Path) {
+    let mut state = 7u64;
+    let samples = 200;
+    let latent: Vec<Vec<f32>> = (0..2)
+        .map(|_| (0..samples).map(|_| 4.0 * noise(&mut state)).collect())
+        .collect();
+    let mut csv = String::new();
+    for node in 0..6 {
+        let row: Vec<String> = (0..samples)
+            .map(|t| format!("{}", latent[node / 3][t] + 0.3 * noise(&mut state)))
+            .collect();
+        csv.push_str(&row.join(","));
+        csv.push('\n');
+    }
+    std::fs::write(path, csv).unwrap();
+}
+
+fn read_edges(path: &Path) -> Vec<(usize, usize, f32)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("src,dst,weight"));
+    lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (
+                f[0].parse().unwrap(),
+                f[1].parse().unwrap(),
+                f[2].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn log_model_links_nodes_of_the_same_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("x.csv");
+    let output = dir.path().join("g.csv");
+    write_signals(&input);
+    let out = gsl(&[
+        "learn",
+        "--method",
+        "log",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+        "--alpha",
+        "10",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("converged true"), "{}", text(&out));
+    let edges = read_edges(&output);
+    assert!(!edges.is_empty());
+    // The strong edges are inside the groups: the heaviest cross-group weight is far below the
+    // lightest within-group one.
+    let within = edges
+        .iter()
+        .filter(|e| e.0 / 3 == e.1 / 3)
+        .map(|e| e.2)
+        .fold(f32::INFINITY, f32::min);
+    let across = edges
+        .iter()
+        .filter(|e| e.0 / 3 != e.1 / 3)
+        .map(|e| e.2)
+        .fold(0.0f32, f32::max);
+    assert!(edges.iter().all(|e| e.0 < e.1));
+    assert!(within > 10.0 * across, "within {within}, across {across}");
+}
+
+#[test]
+fn glasso_writes_a_symmetric_precision_matrix() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("x.csv");
+    let output = dir.path().join("theta.npy");
+    write_signals(&input);
+    let args = [
+        "learn",
+        "--method",
+        "glasso",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+        "--alpha",
+        "0.05",
+        "--quiet",
+    ];
+    let out = gsl(&args);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("iterations"), "{}", text(&out));
+    let m = gsl::data::loaders::read_matrix(&output).unwrap();
+    assert_eq!((m.rows, m.cols), (6, 6));
+    for i in 0..6 {
+        assert!(m.values[i * 6 + i] > 0.0);
+        for j in 0..6 {
+            assert!((m.values[i * 6 + j] - m.values[j * 6 + i]).abs() < 1e-4);
+            if i / 3 != j / 3 {
+                // Groups are independent given the latent signals: no cross-group edge.
+                assert!(
+                    m.values[i * 6 + j].abs() < 0.05,
+                    "Θ[{i},{j}] = {}",
+                    m.values[i * 6 + j]
+                );
+            }
+        }
+    }
+    // A second run without --overwrite refuses to replace the file.
+    let again = gsl(&args);
+    assert!(!again.status.success());
+    assert!(text(&again).contains("--overwrite"), "{}", text(&again));
+}
+
+#[test]
+fn bad_arguments_and_input_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("x.csv");
+    write_signals(&input);
+    let out_path = dir.path().join("g.csv");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "learn",
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            out_path.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        gsl(&args)
+    };
+    // α <= 0, a parameter the method does not have, k >= N.
+    let out = run(&["--method", "glasso", "--alpha=-1"]);
+    assert!(
+        !out.status.success() && text(&out).contains("alpha"),
+        "{}",
+        text(&out)
+    );
+    let out = run(&["--method", "glasso", "--beta", "2"]);
+    assert!(
+        !out.status.success() && text(&out).contains("beta"),
+        "{}",
+        text(&out)
+    );
+    let out = run(&["--method", "knn", "--k", "6"]);
+    assert!(
+        !out.status.success() && text(&out).contains("k"),
+        "{}",
+        text(&out)
+    );
+    // NaN signals.
+    let nan = dir.path().join("nan.csv");
+    std::fs::write(&nan, "1,2,3\nnan,1,2\n0,1,0\n").unwrap();
+    let out = gsl(&[
+        "learn",
+        "--method",
+        "l2",
+        "--input",
+        nan.to_str().unwrap(),
+        "--output",
+        out_path.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success(), "{}", text(&out));
+    // Unsupported output extension.
+    let out = gsl(&[
+        "learn",
+        "--method",
+        "covar",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        dir.path().join("g.txt").to_str().unwrap(),
+    ]);
+    assert!(
+        !out.status.success() && text(&out).contains("extension"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn knn_and_covar_baselines_write_edge_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("x.csv");
+    write_signals(&input);
+    for (method, extra) in [
+        ("knn", vec!["--k", "2"]),
+        ("corr", vec!["--threshold", "0.5"]),
+    ] {
+        let output = dir.path().join(format!("{method}.csv"));
+        let mut args = vec![
+            "learn",
+            "--method",
+            method,
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            output.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let out = gsl(&args);
+        assert!(out.status.success(), "{method}: {}", text(&out));
+        let edges = read_edges(&output);
+        // Both baselines find exactly the 6 within-group pairs.
+        let mut pairs: Vec<(usize, usize)> = edges.iter().map(|e| (e.0, e.1)).collect();
+        pairs.sort();
+        assert_eq!(
+            pairs,
+            vec![(0, 1), (0, 2), (1, 2), (3, 4), (3, 5), (4, 5)],
+            "{method}"
+        );
+    }
+}

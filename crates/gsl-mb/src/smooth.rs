@@ -1,0 +1,590 @@
+//! Graphs from smooth signals on the half-vector `w` of the weight matrix (one variable per
+//! node pair), solved by the forward–backward–forward primal–dual iteration (FBF; Komodakis &
+//! Pesquet 2015, Alg. 6; Kalofolias 2016, Alg. 1).
+//!
+//! With `z` the half-vector of squared distances `‖x_i − x_j‖²` and `S` the degree operator
+//! (`Sw` = degrees; [`PairSupport`]), both models are `f₁(w) + f₂(Sw) + f₃(w)`:
+//!
+//! | model | `f₁` (prox) | `f₂` (prox of the conjugate) | `f₃` (gradient) |
+//! |---|---|---|---|
+//! | log (Kalofolias 2016, eq. 13) | `2wᵀz + ι{w ≥ 0}` | `−α 1ᵀ log(d)` | `β‖w‖²` |
+//! | ℓ2 (Dong et al. 2016, in Kalofolias' form) | `2wᵀz + ι{w ≥ 0}` | `α‖d‖² + ι{1ᵀd = N}` | `2α‖w‖²` |
+//!
+//! `2wᵀz = ‖W∘Z‖₁,₁`, `‖w‖² = ½‖W‖²_F`, `1ᵀSw = ‖W‖₁,₁`, so the log model is
+//! `‖W∘Z‖₁,₁ − α1ᵀlog(W1) + (β/2)‖W‖²_F` and the ℓ2 model is
+//! `‖W∘Z‖₁,₁ + α‖W1‖² + α‖W‖²_F` with `‖W‖₁,₁ = N` — Dong et al.'s
+//! `tr(XᵀLX) + (α/2)‖L‖²_F, tr(L) = N` up to a factor 2.
+//!
+//! One FBF step with step size `γ` (`γ < 1/μ`, `μ = Lip(∇f₃) + ‖S‖`):
+//!
+//! ```text
+//! y = w − γ(∇f₃(w) + Sᵀv),   ȳ = v + γ S w
+//! p = prox_{γf₁}(y),         p̄ = prox_{γf₂*}(ȳ)
+//! q = p − γ(∇f₃(p) + Sᵀp̄),   q̄ = p̄ + γ S p
+//! w ← w − y + q,             v ← v − ȳ + q̄
+//! ```
+//!
+//! `prox_{γf₂*}(ȳ) = (ȳ − √(ȳ² + 4αγ))/2` for the log model, and
+//! `ȳ − γ(ȳ − mean ȳ)/(γ + 2α) − γ` for the ℓ2 model (Moreau's identity). The variables live
+//! only on the support's pairs, so the same step serves the dense models (all pairs) and the
+//! large-scale model (a kNN candidate set).
+
+use burn::tensor::{Device, IndexingUpdateOp, Int, Tensor, TensorData};
+use gsl_core::dense::{halfvec, halfvec_len, upper_triangle_pairs};
+use gsl_core::similarity::pairwise_sq_distances;
+use gsl_core::tensor::{ensure_finite, to_vec_f32};
+use gsl_core::{GslError, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::linalg::check_broadcast;
+use crate::solver::{Iteration, ProgressFn, SolveReport, StopRule, relative_change, solve};
+
+/// The node pairs that carry a variable, with the degree operator `S` on them: `Sw` adds each
+/// pair's weight to both ends, `Sᵀv` is `v_i + v_j` per pair. The index tensors are built once
+/// and reused by every step (the operator is never materialised).
+#[derive(Debug, Clone)]
+pub struct PairSupport {
+    n: usize,
+    rows: Tensor<1, Int>,
+    cols: Tensor<1, Int>,
+    num_pairs: usize,
+    max_degree: usize,
+}
+
+impl PairSupport {
+    /// All `N(N−1)/2` pairs, in half-vector order (`gsl_core::dense`).
+    ///
+    /// Errors: `n < 2`.
+    pub fn complete(n: usize, device: &Device) -> Result<Self> {
+        if n < 2 {
+            return Err(GslError::invalid("n", format!("need n >= 2, got {n}")));
+        }
+        let (rows, cols) = upper_triangle_pairs(n);
+        Ok(Self::from_sorted(n, rows, cols, n - 1, device))
+    }
+
+    /// The pairs `(i, j)` with `i < j < n`, each at most once.
+    ///
+    /// Errors: `n < 2`, no pair, an id `>= n`, `i >= j`, a repeated pair.
+    pub fn from_pairs(n: usize, pairs: &[(usize, usize)], device: &Device) -> Result<Self> {
+        if n < 2 {
+            return Err(GslError::invalid("n", format!("need n >= 2, got {n}")));
+        }
+        if pairs.is_empty() {
+            return Err(GslError::EmptyGraph("pair support has no pair".into()));
+        }
+        let mut degree = vec![0usize; n];
+        let mut sorted = pairs.to_vec();
+        sorted.sort_unstable();
+        for (k, &(i, j)) in sorted.iter().enumerate() {
+            if j >= n {
+                return Err(GslError::NodeOutOfRange {
+                    id: j as i64,
+                    num_nodes: n,
+                });
+            }
+            if i >= j {
+                return Err(GslError::invalid(
+                    "pairs",
+                    format!("pair ({i}, {j}) must have i < j"),
+                ));
+            }
+            if k > 0 && sorted[k - 1] == (i, j) {
+                return Err(GslError::invalid(
+                    "pairs",
+                    format!("pair ({i}, {j}) is repeated"),
+                ));
+            }
+            degree[i] += 1;
+            degree[j] += 1;
+        }
+        let max_degree = degree.into_iter().max().unwrap_or(0);
+        let (rows, cols) = pairs.iter().copied().unzip();
+        Ok(Self::from_sorted(n, rows, cols, max_degree, device))
+    }
+
+    fn from_sorted(
+        n: usize,
+        rows: Vec<usize>,
+        cols: Vec<usize>,
+        max_degree: usize,
+        device: &Device,
+    ) -> Self {
+        let m = rows.len();
+        let to_tensor = |v: Vec<usize>| {
+            let v: Vec<i64> = v.into_iter().map(|x| x as i64).collect();
+            Tensor::<1, Int>::from_data(TensorData::new(v, [m]), device)
+        };
+        Self {
+            n,
+            rows: to_tensor(rows),
+            cols: to_tensor(cols),
+            num_pairs: m,
+            max_degree,
+        }
+    }
+
+    /// Number of nodes `N`.
+    pub fn num_nodes(&self) -> usize {
+        self.n
+    }
+
+    /// Number of pairs `M` (variables per problem).
+    pub fn num_pairs(&self) -> usize {
+        self.num_pairs
+    }
+
+    /// First and second node of every pair, `[M]` each.
+    pub fn pairs(&self) -> (&Tensor<1, Int>, &Tensor<1, Int>) {
+        (&self.rows, &self.cols)
+    }
+
+    /// An upper bound on the operator norm `‖S‖`: `√(2 · max degree)` (the largest eigenvalue
+    /// of `SSᵀ`, the signless Laplacian of the support, is at most twice its largest degree;
+    /// equality `√(2(N−1))` for the complete support).
+    pub fn operator_norm_bound(&self) -> f64 {
+        (2.0 * self.max_degree as f64).sqrt()
+    }
+
+    /// Degrees `S w` `[B, N]` of pair weights `w` `[B, M]`. Differentiable.
+    pub fn degrees(&self, w: Tensor<2>) -> Tensor<2> {
+        let b = w.dims()[0];
+        Tensor::<2>::zeros([b, self.n], &w.device())
+            .select_assign(1, self.rows.clone(), w.clone(), IndexingUpdateOp::Add)
+            .select_assign(1, self.cols.clone(), w, IndexingUpdateOp::Add)
+    }
+
+    /// The adjoint `Sᵀ v` `[B, M]` of node values `v` `[B, N]`: `v_i + v_j` per pair.
+    pub fn adjoint(&self, v: Tensor<2>) -> Tensor<2> {
+        v.clone()
+            .select(1, self.rows.clone())
+            .add(v.select(1, self.cols.clone()))
+    }
+
+    /// Checks that `t` is `[B, M]` for this support with `B >= 1` and finite entries.
+    fn check_pairs(&self, t: &Tensor<2>, context: &str) -> Result<usize> {
+        let [b, m] = t.dims();
+        if b == 0 || m != self.num_pairs {
+            return Err(GslError::shape(
+                context,
+                format!("[B >= 1, {}]", self.num_pairs),
+                format!("[{b}, {m}]"),
+            ));
+        }
+        ensure_finite(t, context)?;
+        Ok(b)
+    }
+}
+
+/// Which smooth-signal model, with its weights.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum SmoothModel {
+    /// Kalofolias (2016): `2wᵀz − α1ᵀlog(Sw) + β‖w‖²`.
+    Log {
+        /// Weight of the log barrier on degrees (`α > 0`; larger gives larger weights).
+        alpha: f64,
+        /// Weight of the ℓ2 penalty (`β > 0`; larger gives denser graphs).
+        beta: f64,
+    },
+    /// Dong et al. (2016): `2wᵀz + α‖Sw‖² + 2α‖w‖²` with `1ᵀSw = N`.
+    L2 {
+        /// Weight of the degree and Frobenius penalties (`α > 0`; larger gives denser graphs).
+        alpha: f64,
+    },
+}
+
+impl SmoothModel {
+    fn name(&self) -> &'static str {
+        match self {
+            SmoothModel::Log { .. } => "log_model",
+            SmoothModel::L2 { .. } => "l2_model",
+        }
+    }
+
+    /// Lipschitz constant of `∇f₃`: `2β` (log) or `4α` (ℓ2).
+    fn lipschitz(&self) -> f64 {
+        match *self {
+            SmoothModel::Log { beta, .. } => 2.0 * beta,
+            SmoothModel::L2 { alpha } => 4.0 * alpha,
+        }
+    }
+
+    /// The weights as device tensors `[1, 1]`: `(α, β)` for the log model, `(α, 2α)` for ℓ2
+    /// (its `f₃` is `(β)‖w‖²` with `β = 2α`).
+    fn tensors(&self, device: &Device) -> (Tensor<2>, Tensor<2>) {
+        let (a, b) = match *self {
+            SmoothModel::Log { alpha, beta } => (alpha, beta),
+            SmoothModel::L2 { alpha } => (alpha, 2.0 * alpha),
+        };
+        (
+            Tensor::full([1, 1], a as f32, device),
+            Tensor::full([1, 1], b as f32, device),
+        )
+    }
+
+    fn validate(&self) -> Result<()> {
+        let values: &[(&str, f64)] = match self {
+            SmoothModel::Log { alpha, beta } => &[("alpha", *alpha), ("beta", *beta)],
+            SmoothModel::L2 { alpha } => &[("alpha", *alpha)],
+        };
+        for &(name, v) in values {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(GslError::invalid(
+                    name,
+                    format!("must be finite and positive, got {v}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Hyperparameters of [`learn_smooth`]. Defaults follow gspbox/pygsp
+/// (`gsp_learn_graph_log_degrees`): `α = β = 1`, step 0.5, `tol = 1e-5`, 1000 iterations.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SmoothConfig {
+    /// The model and its weights.
+    pub model: SmoothModel,
+    /// Step size as a fraction of `1/μ`, in `(0, 1)`.
+    pub step: f64,
+    /// Stop when the relative changes of `w` and `v` are below this.
+    pub tol: f64,
+    /// Maximum number of FBF steps.
+    pub max_iter: usize,
+}
+
+impl SmoothConfig {
+    /// The log model with weights `alpha`, `beta` and the default solver settings.
+    pub fn log(alpha: f64, beta: f64) -> Self {
+        Self::with_model(SmoothModel::Log { alpha, beta })
+    }
+
+    /// The ℓ2 model with weight `alpha` and the default solver settings.
+    pub fn l2(alpha: f64) -> Self {
+        Self::with_model(SmoothModel::L2 { alpha })
+    }
+
+    fn with_model(model: SmoothModel) -> Self {
+        Self {
+            model,
+            step: 0.5,
+            tol: 1e-5,
+            max_iter: 1000,
+        }
+    }
+
+    /// Checks the weights, `0 < step < 1` and the stop rule.
+    pub fn validate(&self) -> Result<()> {
+        self.model.validate()?;
+        if !(self.step > 0.0 && self.step < 1.0) {
+            return Err(GslError::invalid(
+                "step",
+                format!("must be in (0, 1), got {}", self.step),
+            ));
+        }
+        StopRule::new(self.tol, self.max_iter).validate()
+    }
+
+    /// The FBF step size `γ = step / (Lip(∇f₃) + ‖S‖)` for `support`.
+    pub fn gamma(&self, support: &PairSupport) -> f64 {
+        self.step / (self.model.lipschitz() + support.operator_norm_bound())
+    }
+}
+
+/// The FBF iterate: primal pair weights `w` `[B, M]` and dual node values `v` `[B, N]`.
+#[derive(Debug, Clone)]
+pub struct SmoothState {
+    /// Pair weights (the learned graph on the support).
+    pub w: Tensor<2>,
+    /// Dual variable on the degrees.
+    pub v: Tensor<2>,
+}
+
+/// `prox_{γf₂*}` of the log model: `(ȳ − √(ȳ² + 4αγ))/2`.
+fn prox_log_conjugate(y: Tensor<2>, alpha: Tensor<2>, gamma: Tensor<2>) -> Tensor<2> {
+    let disc = y
+        .clone()
+        .square()
+        .add(alpha.mul(gamma).mul_scalar(4.0))
+        .sqrt();
+    y.sub(disc).mul_scalar(0.5)
+}
+
+/// `prox_{γf₂*}` of the ℓ2 model: `ȳ − γ(ȳ − mean ȳ)/(γ + 2α) − γ`.
+fn prox_l2_conjugate(y: Tensor<2>, alpha: Tensor<2>, gamma: Tensor<2>) -> Tensor<2> {
+    let centred = y.clone().sub(y.clone().mean_dim(1));
+    let scale = gamma.clone().div(gamma.clone().add(alpha.mul_scalar(2.0)));
+    y.sub(centred.mul(scale)).sub(gamma)
+}
+
+/// One FBF step of a smooth-signal model (see the module docs). `alpha`, `beta` (the weight of
+/// `‖w‖²` in `f₃`: `β` for the log model, `2α` for ℓ2) and `gamma` broadcast as `[B, 1]` or
+/// `[1, 1]`, so an unrolled network (L2G, pyGSL's PDS unrolling) can learn them.
+/// Pure tensor ops, differentiable.
+///
+/// Errors (shapes only, nothing is read back): `w`, `z` not `[B, M]` for `support`, `v` not
+/// `[B, N]`, a parameter not broadcastable to `[B, 1]`.
+pub fn fbf_step(
+    model: &SmoothModel,
+    state: &SmoothState,
+    z: Tensor<2>,
+    support: &PairSupport,
+    alpha: Tensor<2>,
+    beta: Tensor<2>,
+    gamma: Tensor<2>,
+) -> Result<SmoothState> {
+    let b = state.w.dims()[0];
+    gsl_core::tensor::ensure_shape(&state.w, [b, support.num_pairs()], "fbf_step w")?;
+    gsl_core::tensor::ensure_shape(&z, [b, support.num_pairs()], "fbf_step z")?;
+    gsl_core::tensor::ensure_shape(&state.v, [b, support.num_nodes()], "fbf_step v")?;
+    for (t, name) in [
+        (&alpha, "fbf_step alpha"),
+        (&beta, "fbf_step beta"),
+        (&gamma, "fbf_step gamma"),
+    ] {
+        check_broadcast(t, [b, 1], name)?;
+    }
+    Ok(fbf_step_unchecked(
+        model, state, z, support, alpha, beta, gamma,
+    ))
+}
+
+fn fbf_step_unchecked(
+    model: &SmoothModel,
+    state: &SmoothState,
+    z: Tensor<2>,
+    support: &PairSupport,
+    alpha: Tensor<2>,
+    beta: Tensor<2>,
+    gamma: Tensor<2>,
+) -> SmoothState {
+    let w = state.w.clone();
+    let v = state.v.clone();
+    let two_z_gamma = z.mul(gamma.clone()).mul_scalar(2.0);
+    let grad3 = |x: Tensor<2>| x.mul(beta.clone()).mul_scalar(2.0);
+    let y = w.clone().sub(
+        grad3(w.clone())
+            .add(support.adjoint(v.clone()))
+            .mul(gamma.clone()),
+    );
+    let y_bar = v.clone().add(support.degrees(w.clone()).mul(gamma.clone()));
+    let p = y.clone().sub(two_z_gamma).clamp_min(0.0);
+    let p_bar = match model {
+        SmoothModel::Log { .. } => prox_log_conjugate(y_bar.clone(), alpha, gamma.clone()),
+        SmoothModel::L2 { .. } => prox_l2_conjugate(y_bar.clone(), alpha, gamma.clone()),
+    };
+    let q = p.clone().sub(
+        grad3(p.clone())
+            .add(support.adjoint(p_bar.clone()))
+            .mul(gamma.clone()),
+    );
+    let q_bar = p_bar.add(support.degrees(p).mul(gamma));
+    SmoothState {
+        w: w.sub(y).add(q),
+        v: v.sub(y_bar).add(q_bar),
+    }
+}
+
+/// The model's objective of every problem, `[B]` on the host: `2wᵀz − α Σ log(Sw) + β‖w‖²`
+/// (log; `+∞` when a degree is not positive) or `2wᵀz + α‖Sw‖² + 2α‖w‖²` (ℓ2; the constraint
+/// `1ᵀSw = N` is not part of the value).
+///
+/// Errors: `w` or `z` not `[B, M]` for `support`, NaN/Inf, invalid model weights.
+pub fn smooth_objective(
+    model: &SmoothModel,
+    w: Tensor<2>,
+    z: Tensor<2>,
+    support: &PairSupport,
+) -> Result<Vec<f64>> {
+    model.validate()?;
+    let b = support.check_pairs(&w, "w")?;
+    let bz = support.check_pairs(&z, "z")?;
+    if bz != b {
+        return Err(GslError::shape("z batch", b, bz));
+    }
+    Ok(objective_unchecked(model, w, z, support))
+}
+
+fn objective_unchecked(
+    model: &SmoothModel,
+    w: Tensor<2>,
+    z: Tensor<2>,
+    support: &PairSupport,
+) -> Vec<f64> {
+    let b = w.dims()[0];
+    let data = w.clone().mul(z).sum_dim(1).mul_scalar(2.0).reshape([b]);
+    let d = support.degrees(w.clone());
+    let sq = w.square().sum_dim(1).reshape([b]);
+    match *model {
+        SmoothModel::Log { alpha, beta } => {
+            let min_degree = to_vec_f32(d.clone().min_dim(1).reshape([b]));
+            let logs = d.clamp_min(f32::MIN_POSITIVE).log().sum_dim(1).reshape([b]);
+            let value = data
+                .sub(logs.mul_scalar(alpha as f32))
+                .add(sq.mul_scalar(beta as f32));
+            to_vec_f32(value)
+                .into_iter()
+                .zip(min_degree)
+                .map(|(v, m)| if m > 0.0 { f64::from(v) } else { f64::INFINITY })
+                .collect()
+        }
+        SmoothModel::L2 { alpha } => {
+            let value = data
+                .add(d.square().sum_dim(1).reshape([b]).mul_scalar(alpha as f32))
+                .add(sq.mul_scalar(2.0 * alpha as f32));
+            to_vec_f32(value).into_iter().map(f64::from).collect()
+        }
+    }
+}
+
+struct Fbf {
+    model: SmoothModel,
+    z: Tensor<2>,
+    support: PairSupport,
+    alpha: Tensor<2>,
+    beta: Tensor<2>,
+    gamma: Tensor<2>,
+    track_objective: bool,
+}
+
+impl Iteration for Fbf {
+    type State = SmoothState;
+
+    fn method(&self) -> &'static str {
+        self.model.name()
+    }
+
+    fn step(&mut self, state: &SmoothState, _iteration: usize) -> Result<SmoothState> {
+        Ok(fbf_step_unchecked(
+            &self.model,
+            state,
+            self.z.clone(),
+            &self.support,
+            self.alpha.clone(),
+            self.beta.clone(),
+            self.gamma.clone(),
+        ))
+    }
+
+    fn residual(&mut self, previous: &SmoothState, next: &SmoothState) -> Result<Vec<f64>> {
+        let dw = relative_change(previous.w.clone(), next.w.clone());
+        let dv = relative_change(previous.v.clone(), next.v.clone());
+        Ok(dw
+            .into_iter()
+            .zip(dv)
+            .map(|(a, b)| {
+                if a.is_nan() || b.is_nan() {
+                    f64::NAN
+                } else {
+                    a.max(b)
+                }
+            })
+            .collect())
+    }
+
+    fn objective(&mut self, state: &SmoothState) -> Result<Option<Vec<f64>>> {
+        if !self.track_objective {
+            return Ok(None);
+        }
+        let mut values =
+            objective_unchecked(&self.model, state.w.clone(), self.z.clone(), &self.support);
+        // The log model's value is +∞ until every node has an edge (e.g. the first steps from
+        // w = 0); that is not divergence, so it is recorded as f64::MAX, which the driver accepts.
+        for v in &mut values {
+            if *v == f64::INFINITY {
+                *v = f64::MAX;
+            }
+        }
+        Ok(Some(values))
+    }
+}
+
+/// Learns `B` graphs on a common pair support from squared-distance half-vectors `z` `[B, M]`
+/// (`M = support.num_pairs()`), starting from `w = 0, v = 0`. Returns the FBF report: the
+/// estimate's `w` are the learned weights; `objective` is recorded when `track_objective`
+/// (one read-back per step; the log model's value is `f64::MAX` while some node has no edge).
+///
+/// Errors: an invalid config, `z` of the wrong shape, NaN/Inf or negative `z`, divergence.
+///
+/// # Example
+///
+/// ```
+/// use burn::tensor::Tensor;
+/// use gsl_mb::smooth::{PairSupport, SmoothConfig, learn_smooth};
+///
+/// # fn main() -> gsl_core::Result<()> {
+/// let device = gsl_core::device::device_from_name("flex")?;
+/// // Two nodes at squared distance z: the log model's weight solves βw² + zw − α = 0.
+/// let support = PairSupport::complete(2, &device)?;
+/// let z = Tensor::<2>::from_floats([[1.0]], &device);
+/// let report = learn_smooth(z, &support, &SmoothConfig::log(2.0, 1.0), false, None)?;
+/// let w = gsl_core::tensor::to_vec_f32(report.estimate.w)[0];
+/// assert!((w - 1.0).abs() < 1e-3); // (−1 + √(1 + 8)) / 2 = 1
+/// # Ok(())
+/// # }
+/// ```
+pub fn learn_smooth(
+    z: Tensor<2>,
+    support: &PairSupport,
+    config: &SmoothConfig,
+    track_objective: bool,
+    progress: Option<ProgressFn<'_>>,
+) -> Result<SolveReport<SmoothState>> {
+    config.validate()?;
+    let b = support.check_pairs(&z, "z")?;
+    let min_z: f32 = z.clone().min().into_scalar();
+    if min_z < 0.0 {
+        return Err(GslError::invalid(
+            "z",
+            format!("squared distances must be non-negative, found {min_z}"),
+        ));
+    }
+    let device = z.device();
+    let (alpha, beta) = config.model.tensors(&device);
+    let gamma = Tensor::full([1, 1], config.gamma(support) as f32, &device);
+    let init = SmoothState {
+        w: Tensor::zeros([b, support.num_pairs()], &device),
+        v: Tensor::zeros([b, support.num_nodes()], &device),
+    };
+    let mut method = Fbf {
+        model: config.model,
+        z,
+        support: support.clone(),
+        alpha,
+        beta,
+        gamma,
+        track_objective,
+    };
+    solve(
+        &mut method,
+        init,
+        &StopRule::new(config.tol, config.max_iter),
+        progress,
+    )
+}
+
+/// Half-vectors `[B, N(N−1)/2]` of squared Euclidean distances between the rows (nodes) of
+/// signals `[B, N, P]`, the `z` of the smooth-signal models. Uses gsl-core's chunked distance.
+///
+/// Errors: an empty batch, `N < 2`, `P = 0`, NaN/Inf.
+pub fn squared_distance_halfvec(signals: Tensor<3>) -> Result<Tensor<2>> {
+    let [b, n, p] = signals.dims();
+    if b == 0 || n < 2 || p == 0 {
+        return Err(GslError::invalid(
+            "signals",
+            format!("need [B >= 1, N >= 2, P >= 1], got [{b}, {n}, {p}]"),
+        ));
+    }
+    ensure_finite(&signals, "signals")?;
+    let mut blocks = Vec::with_capacity(b);
+    for i in 0..b {
+        let x = signals
+            .clone()
+            .slice([i..i + 1, 0..n, 0..p])
+            .reshape([n, p]);
+        blocks.push(pairwise_sq_distances(x.clone(), x)?.unsqueeze_dim::<3>(0));
+    }
+    let z = halfvec(Tensor::cat(blocks, 0))?;
+    debug_assert_eq!(z.dims()[1], halfvec_len(n));
+    Ok(z)
+}
