@@ -3,6 +3,7 @@
 //! Each suite prints a table and writes JSON under `target/bench/<suite>.json`.
 
 mod bench_core;
+mod bench_data;
 mod report;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -39,6 +40,8 @@ enum Command {
 enum Suite {
     /// Sparse × dense product and exact kNN against sgemm, memcpy and numpy/scipy.
     Core,
+    /// ER ensembles and the L2G BA20 supervised set against networkx/numpy.
+    Data,
 }
 
 fn main() -> std::process::ExitCode {
@@ -51,6 +54,13 @@ fn main() -> std::process::ExitCode {
             no_python,
             ..
         } => bench_core::run(quick, &device, !no_python),
+        Command::Bench {
+            suite: Suite::Data,
+            quick,
+            device,
+            no_python,
+            ..
+        } => bench_data::run(quick, &device, !no_python),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -4,9 +4,11 @@
 //! gsl info                                    version, compiled backends, devices found
 //! gsl knn --input X.npy --k 10 --output g.csv exact k-nearest-neighbour graph of the rows of X
 //! gsl demo                                    kNN graph of clustered points + recovery metrics
+//! gsl data gen|info                           random graphs/signals to files; dataset statistics
 //! ```
 //! Errors print one line to stderr and exit with status 1 (2 for bad command-line usage).
 
+mod data;
 mod demo;
 mod io;
 
@@ -38,6 +40,8 @@ enum Command {
     Info,
     /// Build the exact k-nearest-neighbour graph of the rows of a feature matrix.
     Knn(KnnArgs),
+    /// Generate random graphs and signals (`gen`) or print dataset statistics (`info`).
+    Data(data::DataArgs),
     /// Run the demo on embedded synthetic data: kNN graph of clustered points + recovery metrics.
     Demo {
         /// Number of clusters.
@@ -193,6 +197,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Info => info(),
         Command::Knn(args) => knn(args, cli.device.as_deref()),
+        Command::Data(args) => device(cli.device.as_deref()).and_then(|d| data::run(args, &d)),
         &Command::Demo {
             clusters,
             per_cluster,
