@@ -160,7 +160,7 @@ fn sample(args: &GenArgs) -> Result<Vec<EdgeList>> {
             RandomGeometric::new(args.n, args.radius, 2).sample_many(count, seed)
         }
         EnsembleArg::Sbm => {
-            if args.blocks == 0 || args.n % args.blocks != 0 {
+            if args.blocks == 0 || !args.n.is_multiple_of(args.blocks) {
                 return Err(GslError::invalid(
                     "blocks",
                     format!(

@@ -19,6 +19,26 @@
 //!   batches, and the L2G, GDN, GLAD and pseudo-synthetic recipes;
 //! - [`splits`]: random and Planetoid node splits, link-prediction edge splits with negative
 //!   sampling, and GraphFLEx's expanding-graph stream.
+//!
+//! ## Example
+//!
+//! ```
+//! use gsl_data::ensembles::{BarabasiAlbert, Generator};
+//! use gsl_data::signals::{SignalModel, graph_factors};
+//! use gsl_data::splits::random_node_split;
+//!
+//! # fn main() -> gsl_core::Result<()> {
+//! let device = gsl_core::device::device_from_name("flex")?;
+//! // Four BA graphs and 100 smooth signals x ~ N(0, (L + 1e-4 I)⁻¹) on each (L2G's model).
+//! let graphs = BarabasiAlbert::new(20, 3).sample_many(4, 0)?;
+//! let signals = graph_factors(&graphs, &SignalModel::l2g(), 0)?.sample(0..4, 100, 0.0, 1, &device)?;
+//! assert_eq!(signals.dims(), [4, 20, 100]);
+//! // A 60/20/20 node split.
+//! let split = random_node_split(20, 0.6, 0.2, 2)?;
+//! assert_eq!(split.train.len(), 12);
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod ensembles;
 pub mod loaders;

@@ -515,8 +515,9 @@ pub fn analytic_correlation(cov: Tensor<3>) -> Result<Tensor<3>> {
 }
 
 /// L2G's observation: `Z_ij = (1/P) ‖x_i − x_j‖²` for signals `x` `[B, N, P]` (node `i`'s row
-/// of `P` samples), `[B, N, N]` with a zero diagonal. Computed from the Gram matrix `X Xᵀ` with
-/// one batched matmul; tiny negative values from rounding are clipped to zero.
+/// of `P` samples), `[B, N, N]` with a zero diagonal. Computed from the Gram matrix `X Xᵀ` of the
+/// signals centred across nodes (which leaves every distance unchanged) with one batched matmul;
+/// tiny negative values from rounding are clipped to zero.
 ///
 /// Errors: an empty batch, non-finite input.
 pub fn mean_squared_distances(x: Tensor<3>) -> Result<Tensor<3>> {
@@ -528,6 +529,10 @@ pub fn mean_squared_distances(x: Tensor<3>) -> Result<Tensor<3>> {
     }
     ensure_finite(&x, "signals")?;
     let device = x.device();
+    // Distances do not change when the same value is added to every node of a sample, so
+    // subtract each sample's mean over the nodes first: this removes the large constant mode of
+    // Laplacian-based signals (variance 1/(Nε) for L2G) that would otherwise cancel in f32.
+    let x = x.clone().sub(x.mean_dim(1));
     let gram = x.clone().matmul(x.swap_dims(1, 2)); // [B, N, N]
     let eye = Tensor::<2>::eye(n, &device).reshape([1, n, n]);
     let sq = gram.clone().mul(eye.clone()).sum_dim(2); // [B, N, 1]
