@@ -15,7 +15,7 @@ use gsl::core::train::write_file_atomic;
 use gsl::core::{EdgeList, GslError, Result};
 use gsl::data::ensembles::{
     BarabasiAlbert, ErdosRenyi, Generator, Grid2d, RandomGeometric, RandomTree,
-    StochasticBlockModel, WattsStrogatz, edge_density, undirected_edge_count,
+    StochasticBlockModel, WattsStrogatz, derive_seed, edge_density, undirected_edge_count,
 };
 use gsl::data::loaders::registry::dataset_info;
 use gsl::data::loaders::{Dataset, EdgeListOptions, read_edge_list, read_matrix};
@@ -150,8 +150,13 @@ pub fn run(args: &DataArgs, device: &Device) -> Result<()> {
     }
 }
 
+/// Independent seed streams of `--seed` for the graphs, weights, model, signals and filter taps.
+fn stream(args: &GenArgs, index: u64) -> u64 {
+    derive_seed(args.seed, index)
+}
+
 fn sample(args: &GenArgs) -> Result<Vec<EdgeList>> {
-    let (count, seed) = (args.count, args.seed);
+    let (count, seed) = (args.count, stream(args, 0));
     match args.ensemble {
         EnsembleArg::Er => ErdosRenyi::new(args.n, args.p).sample_many(count, seed),
         EnsembleArg::Ba => BarabasiAlbert::new(args.n, args.m).sample_many(count, seed),
@@ -220,13 +225,7 @@ fn generate(args: &GenArgs, device: &Device) -> Result<()> {
         graphs = graphs
             .iter()
             .enumerate()
-            .map(|(i, g)| {
-                apply_weights(
-                    g,
-                    &model,
-                    gsl::data::ensembles::derive_seed(args.seed ^ 1, i as u64),
-                )
-            })
+            .map(|(i, g)| apply_weights(g, &model, derive_seed(stream(args, 1), i as u64)))
             .collect::<Result<_>>()?;
     }
     std::fs::create_dir_all(&args.out).map_err(|e| GslError::io(&args.out, e))?;
@@ -257,12 +256,12 @@ fn generate(args: &GenArgs, device: &Device) -> Result<()> {
             ModelArg::Smooth => SignalModel::Smooth,
             ModelArg::L2g => SignalModel::l2g(),
             ModelArg::Diffusion => SignalModel::Diffusion {
-                coefficients: unit_sphere_coefficients(3, args.seed)?,
+                coefficients: unit_sphere_coefficients(3, stream(args, 4))?,
             },
             ModelArg::Ggm => SignalModel::glad(),
         };
-        let factors = graph_factors(&graphs, &model, args.seed)?;
-        let x = factors.sample(0..graphs.len(), p, 0.0, args.seed, device)?;
+        let factors = graph_factors(&graphs, &model, stream(args, 2))?;
+        let x = factors.sample(0..graphs.len(), p, 0.0, stream(args, 3), device)?;
         let shape = x.dims().map(|d| d as u64);
         let values = gsl::core::tensor::to_vec_f32(x);
         let bytes = npy_bytes(&values, &shape).map_err(|e| GslError::io(&signal_path, e))?;

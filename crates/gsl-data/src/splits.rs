@@ -224,10 +224,10 @@ pub fn edge_split(edges: &EdgeList, val: f64, test: f64, seed: u64) -> Result<Ed
     let mut train_positive = pairs[n_val + n_test..].to_vec();
     train_positive.sort_unstable();
 
-    let mut exclude: HashSet<(usize, usize)> = pairs.iter().copied().collect();
+    let exclude: HashSet<(usize, usize)> = pairs.iter().copied().collect();
     let n = edges.num_nodes();
+    // One draw of distinct non-edges, cut in two, so val and test negatives are disjoint.
     let negatives = negative_samples(n, &exclude, n_val + n_test, rng.random())?;
-    exclude.extend(negatives.iter().copied());
     let (val_negative, test_negative) = negatives.split_at(n_val);
 
     let keep: HashSet<(usize, usize)> = train_positive.iter().copied().collect();
