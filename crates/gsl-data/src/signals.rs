@@ -195,7 +195,11 @@ struct Factor {
 /// The dense weighted adjacency of an edge list (duplicate entries add up; weights are finite by
 /// `EdgeList`'s own validation), checked to be symmetric and — for Laplacian models —
 /// non-negative.
-fn dense_adjacency(edges: &EdgeList, non_negative: bool, index: usize) -> Result<DMatrix<f64>> {
+pub(crate) fn dense_adjacency(
+    edges: &EdgeList,
+    non_negative: bool,
+    index: usize,
+) -> Result<DMatrix<f64>> {
     let n = edges.num_nodes();
     let mut a = DMatrix::<f64>::zeros(n, n);
     for (s, d, w) in edges.iter() {
@@ -320,6 +324,13 @@ fn graph_factor(edges: &EdgeList, model: &SignalModel, seed: u64, index: usize) 
     }
 }
 
+/// Appends a matrix to `out` in row-major order as f32 (nalgebra stores column-major).
+pub(crate) fn push_row_major(m: &DMatrix<f64>, out: &mut Vec<f32>) {
+    for i in 0..m.nrows() {
+        out.extend(m.row(i).iter().map(|&v| v as f32));
+    }
+}
+
 /// Checks that a batch of graphs is non-empty and that all graphs have the same `N >= 1`.
 pub(crate) fn common_num_nodes(graphs: &[EdgeList]) -> Result<usize> {
     let first = graphs
@@ -352,14 +363,6 @@ pub fn graph_factors(graphs: &[EdgeList], model: &SignalModel, seed: u64) -> Res
         .enumerate()
         .map(|(i, g)| graph_factor(g, model, derive_seed(seed, i as u64), i))
         .collect::<Result<_>>()?;
-    let flatten = |m: &DMatrix<f64>, out: &mut Vec<f32>| {
-        // nalgebra is column-major; write row-major.
-        for i in 0..n {
-            for j in 0..n {
-                out.push(m[(i, j)] as f32);
-            }
-        }
-    };
     let mut factors = Vec::with_capacity(graphs.len() * n * n);
     let mut covariances = Vec::with_capacity(graphs.len() * n * n);
     let mut precisions = per_graph[0]
@@ -367,10 +370,10 @@ pub fn graph_factors(graphs: &[EdgeList], model: &SignalModel, seed: u64) -> Res
         .as_ref()
         .map(|_| Vec::with_capacity(graphs.len() * n * n));
     for factor in &per_graph {
-        flatten(&factor.f, &mut factors);
-        flatten(&factor.cov, &mut covariances);
+        push_row_major(&factor.f, &mut factors);
+        push_row_major(&factor.cov, &mut covariances);
         if let (Some(out), Some(p)) = (precisions.as_mut(), factor.precision.as_ref()) {
-            flatten(p, out);
+            push_row_major(p, out);
         }
     }
     gsl_core::tensor::ensure_finite_slice(&factors, "signal model factors")?;

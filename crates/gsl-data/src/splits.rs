@@ -32,21 +32,11 @@ use gsl_core::{EdgeList, GslError, Result};
 use rand::RngExt;
 use rand::seq::SliceRandom;
 
-use crate::ensembles::rng_from_seed;
+use crate::ensembles::{check_probability, rng_from_seed, undirected_pairs};
 use crate::loaders::{NodeDataset, PlanetoidSplit};
 
 /// A train / validation / test partition of node ids (the same type as Planetoid's split).
 pub type NodeSplit = PlanetoidSplit;
-
-fn check_fraction(name: &str, v: f64) -> Result<()> {
-    if !v.is_finite() || !(0.0..=1.0).contains(&v) {
-        return Err(GslError::invalid(
-            name,
-            format!("must be in [0, 1], got {v}"),
-        ));
-    }
-    Ok(())
-}
 
 /// A uniformly random split of `0..num_nodes`: `round(train·N)` training nodes,
 /// `round(val·N)` validation nodes and the rest for testing (GraphFLEx / UGC use 0.6 / 0.2).
@@ -56,8 +46,8 @@ pub fn random_node_split(num_nodes: usize, train: f64, val: f64, seed: u64) -> R
     if num_nodes == 0 {
         return Err(GslError::EmptyGraph("cannot split zero nodes".into()));
     }
-    check_fraction("train", train)?;
-    check_fraction("val", val)?;
+    check_probability("train", train)?;
+    check_probability("val", val)?;
     if train + val > 1.0 + 1e-12 {
         return Err(GslError::invalid(
             "train + val",
@@ -128,20 +118,6 @@ pub struct EdgeSplit {
     pub test_negative: Vec<(usize, usize)>,
 }
 
-/// The distinct undirected pairs `(min, max)` of a graph, without self-loops, sorted.
-fn undirected_pairs(edges: &EdgeList) -> Vec<(usize, usize)> {
-    let mut pairs: Vec<(usize, usize)> = edges
-        .src()
-        .iter()
-        .zip(edges.dst())
-        .filter(|(s, d)| s != d)
-        .map(|(&s, &d)| (s.min(d), s.max(d)))
-        .collect();
-    pairs.sort_unstable();
-    pairs.dedup();
-    pairs
-}
-
 /// `count` distinct node pairs `(i, j)`, `i < j`, drawn uniformly among the pairs that are not
 /// in `exclude` (rejection sampling: expected work O(count) when the graph is sparse).
 ///
@@ -200,8 +176,8 @@ pub fn negative_samples(
 /// Errors: a graph without edges, fractions outside [0, 1] or adding up to more than 1, too few
 /// non-edges.
 pub fn edge_split(edges: &EdgeList, val: f64, test: f64, seed: u64) -> Result<EdgeSplit> {
-    check_fraction("val", val)?;
-    check_fraction("test", test)?;
+    check_probability("val", val)?;
+    check_probability("test", test)?;
     if val + test > 1.0 + 1e-12 {
         return Err(GslError::invalid(
             "val + test",

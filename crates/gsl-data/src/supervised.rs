@@ -48,8 +48,8 @@ use crate::ensembles::{
     WattsStrogatz, derive_seed, rng_from_seed,
 };
 use crate::signals::{
-    GraphFactors, SignalModel, analytic_correlation, common_num_nodes, graph_factors,
-    mean_squared_distances, unit_sphere_coefficients,
+    GraphFactors, SignalModel, analytic_correlation, common_num_nodes, dense_adjacency,
+    graph_factors, mean_squared_distances, push_row_major, unit_sphere_coefficients,
 };
 use crate::weights::{WeightModel, apply_weights};
 
@@ -271,18 +271,6 @@ impl Iterator for Batches<'_> {
     }
 }
 
-/// Dense weighted adjacency of an edge list, row-major `[N, N]`.
-fn dense_target(edges: &EdgeList) -> Vec<f32> {
-    let n = edges.num_nodes();
-    let mut a = vec![0.0f32; n * n];
-    for (s, d, w) in edges.iter() {
-        if s != d {
-            a[s * n + d] += w;
-        }
-    }
-    a
-}
-
 impl SupervisedDataset {
     /// Builds a dataset from given graphs (all with the same node count): observation `k` is
     /// made from graph `k`, and the graphs are split at random (seed stream of `seed`) into
@@ -328,7 +316,20 @@ impl SupervisedDataset {
             progress(end, count);
         }
         let targets = match config.target {
-            Target::Adjacency => graphs.par_iter().flat_map_iter(dense_target).collect(),
+            Target::Adjacency => {
+                let per_graph: Vec<Vec<f32>> = graphs
+                    .par_iter()
+                    .enumerate()
+                    .map(|(k, g)| {
+                        let mut a = dense_adjacency(g, false, k)?;
+                        a.fill_diagonal(0.0);
+                        let mut out = Vec::with_capacity(n * n);
+                        push_row_major(&a, &mut out);
+                        Ok(out)
+                    })
+                    .collect::<Result<_>>()?;
+                per_graph.concat()
+            }
             Target::Precision => factors.precisions.clone().ok_or_else(|| {
                 GslError::invalid("target", "the signal model defines no precision matrix")
             })?,
