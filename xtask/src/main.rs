@@ -2,7 +2,10 @@
 //!
 //! Each suite prints a table and writes JSON under `target/bench/<suite>.json`.
 
+mod bench_cluster;
 mod bench_core;
+mod bench_data;
+mod bench_gen;
 mod bench_mb;
 mod report;
 
@@ -33,6 +36,9 @@ enum Command {
         /// Skip the numpy/scipy reference run.
         #[arg(long)]
         no_python: bool,
+        /// Dataset of suites that take one (cluster: cora, citeseer, photo, sbm-N).
+        #[arg(long)]
+        dataset: Option<String>,
     },
 }
 
@@ -42,25 +48,30 @@ enum Suite {
     Core,
     /// Graphical lasso, log model and large-scale log model against scikit-learn and numpy.
     Mb,
+    /// ER ensembles and the L2G BA20 supervised set against networkx/numpy.
+    Data,
+    /// Non-parametric attributed graph clustering (PyAGC protocol: 5 seeds, NMI/ACC/ARI/F1/Q/cond).
+    Cluster,
+    /// Erdős–Rényi baseline on the GRAN benchmarks (MMD², validity) and eval-suite speed.
+    GenEr,
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Bench {
-            suite: Suite::Core,
-            quick,
-            device,
-            no_python,
-            ..
-        } => bench_core::run(quick, &device, !no_python),
-        Command::Bench {
-            suite: Suite::Mb,
-            quick,
-            device,
-            no_python,
-            ..
-        } => bench_mb::run(quick, &device, !no_python),
+    let Command::Bench {
+        suite,
+        quick,
+        device,
+        no_python,
+        dataset,
+        ..
+    } = cli.command;
+    let result = match suite {
+        Suite::Core => bench_core::run(quick, &device, !no_python),
+        Suite::Mb => bench_mb::run(quick, &device, !no_python),
+        Suite::Data => bench_data::run(quick, &device, !no_python),
+        Suite::Cluster => bench_cluster::run_suite(quick, &device, dataset.as_deref()),
+        Suite::GenEr => bench_gen::run(quick, &device),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

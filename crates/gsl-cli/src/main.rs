@@ -5,9 +5,11 @@
 //! gsl knn --input X.npy --k 10 --output g.csv exact k-nearest-neighbour graph of the rows of X
 //! gsl demo                                    kNN graph of clustered points + recovery metrics
 //! gsl learn --method glasso --input X.npy --output g.csv   model-based graph learning (gsl::mb)
+//! gsl data gen|info                           random graphs/signals to files; dataset statistics
 //! ```
 //! Errors print one line to stderr and exit with status 1 (2 for bad command-line usage).
 
+mod data;
 mod demo;
 mod io;
 mod learn;
@@ -42,6 +44,8 @@ enum Command {
     Knn(KnnArgs),
     /// Learn a graph from node signals with a model-based method (glasso, log, l2, large, …).
     Learn(learn::LearnArgs),
+    /// Generate random graphs and signals (`gen`) or print dataset statistics (`info`).
+    Data(data::DataArgs),
     /// Run the demo on embedded synthetic data: kNN graph of clustered points + recovery metrics.
     Demo {
         /// Number of clusters.
@@ -198,6 +202,7 @@ fn main() -> ExitCode {
         Command::Info => info(),
         Command::Knn(args) => knn(args, cli.device.as_deref()),
         Command::Learn(args) => device(cli.device.as_deref()).and_then(|d| learn::run(args, &d)),
+        Command::Data(args) => device(cli.device.as_deref()).and_then(|d| data::run(args, &d)),
         &Command::Demo {
             clusters,
             per_cluster,

@@ -126,6 +126,12 @@ pub(crate) fn check_at_least(name: &str, value: usize, min: usize) -> Result<()>
 /// Number of distinct unordered node pairs `{i, j}`, `i ≠ j`, joined by an edge in either
 /// direction.
 pub fn undirected_edge_count(edges: &EdgeList) -> usize {
+    undirected_pairs(edges).len()
+}
+
+/// The distinct unordered pairs `(min, max)`, `min ≠ max`, joined by an edge in either
+/// direction, sorted.
+pub(crate) fn undirected_pairs(edges: &EdgeList) -> Vec<(usize, usize)> {
     let mut pairs: Vec<(usize, usize)> = edges
         .src()
         .iter()
@@ -135,7 +141,7 @@ pub fn undirected_edge_count(edges: &EdgeList) -> usize {
         .collect();
     pairs.sort_unstable();
     pairs.dedup();
-    pairs.len()
+    pairs
 }
 
 /// Edge density of the undirected graph: [`undirected_edge_count`] divided by `N(N−1)/2`.
