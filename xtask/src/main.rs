@@ -2,6 +2,7 @@
 //!
 //! Each suite prints a table and writes JSON under `target/bench/<suite>.json`.
 
+mod bench_cluster;
 mod bench_core;
 mod report;
 
@@ -32,6 +33,9 @@ enum Command {
         /// Skip the numpy/scipy reference run.
         #[arg(long)]
         no_python: bool,
+        /// Dataset of suites that take one (cluster: cora, citeseer, photo, sbm-N).
+        #[arg(long)]
+        dataset: Option<String>,
     },
 }
 
@@ -39,6 +43,8 @@ enum Command {
 enum Suite {
     /// Sparse × dense product and exact kNN against sgemm, memcpy and numpy/scipy.
     Core,
+    /// Non-parametric attributed graph clustering (PyAGC protocol: 5 seeds, NMI/ACC/ARI/F1/Q/cond).
+    Cluster,
 }
 
 fn main() -> std::process::ExitCode {
@@ -51,6 +57,13 @@ fn main() -> std::process::ExitCode {
             no_python,
             ..
         } => bench_core::run(quick, &device, !no_python),
+        Command::Bench {
+            suite: Suite::Cluster,
+            quick,
+            device,
+            dataset,
+            ..
+        } => bench_cluster::run_suite(quick, &device, dataset.as_deref()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -4,9 +4,11 @@
 //! gsl info                                    version, compiled backends, devices found
 //! gsl knn --input X.npy --k 10 --output g.csv exact k-nearest-neighbour graph of the rows of X
 //! gsl demo                                    kNN graph of clustered points + recovery metrics
+//! gsl cluster --method ssgc --dataset cora    cluster an attributed graph, print NMI/ACC/ARI/F1/Q/cond.
 //! ```
 //! Errors print one line to stderr and exit with status 1 (2 for bad command-line usage).
 
+mod cluster;
 mod demo;
 mod io;
 
@@ -38,6 +40,8 @@ enum Command {
     Info,
     /// Build the exact k-nearest-neighbour graph of the rows of a feature matrix.
     Knn(KnnArgs),
+    /// Cluster the nodes of an attributed graph and print the clustering metrics.
+    Cluster(cluster::ClusterArgs),
     /// Run the demo on embedded synthetic data: kNN graph of clustered points + recovery metrics.
     Demo {
         /// Number of clusters.
@@ -193,6 +197,9 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Info => info(),
         Command::Knn(args) => knn(args, cli.device.as_deref()),
+        Command::Cluster(args) => {
+            device(cli.device.as_deref()).and_then(|d| cluster::run(args, &d))
+        }
         &Command::Demo {
             clusters,
             per_cluster,
