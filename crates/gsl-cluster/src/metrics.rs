@@ -305,12 +305,12 @@ fn information(table: &Contingency) -> (f64, f64, f64) {
     let n = table.total() as f64;
     let (rows, cols) = (table.row_sums(), table.col_sums());
     let mut mi = 0.0;
-    for r in 0..table.rows {
-        for c in 0..table.cols {
+    for (r, &row_sum) in rows.iter().enumerate() {
+        for (c, &col_sum) in cols.iter().enumerate() {
             let nij = table.counts[r * table.cols + c];
             if nij > 0 {
                 let nij = nij as f64;
-                mi += nij / n * (nij * n / (rows[r] as f64 * cols[c] as f64)).ln();
+                mi += nij / n * (nij * n / (row_sum as f64 * col_sum as f64)).ln();
             }
         }
     }
