@@ -17,7 +17,7 @@ use gsl::data::loaders::{
 /// Arguments of `gsl cluster`.
 #[derive(clap::Args, Debug)]
 pub struct ClusterArgs {
-    /// Method: kmeans, sgc, ssgc, nafs or spectral.
+    /// Method: kmeans, sgc, ssgc, nafs, sagsc or spectral.
     #[arg(long)]
     pub method: String,
     /// A registry dataset (cora, citeseer, amazon_photo, … under $GSL_DATA_DIR), `sbm-N` for a
@@ -41,7 +41,7 @@ pub struct ClusterArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Feature preprocessing: none, rowsum (PyG NormalizeFeatures, PyAGC's choice for
-    /// Planetoid/Amazon) or l2.
+    /// Planetoid/Amazon), l2 or tfidf (the input of the official SAGSC code).
     #[arg(long, default_value = "rowsum")]
     pub feature_norm: String,
     /// Write the assignment as CSV (`node,cluster`).
@@ -69,9 +69,10 @@ fn parse_norm(name: &str) -> Result<FeatureNorm> {
         "none" => Ok(FeatureNorm::None),
         "rowsum" => Ok(FeatureNorm::RowSum),
         "l2" => Ok(FeatureNorm::L2),
+        "tfidf" => Ok(FeatureNorm::TfIdf),
         other => Err(GslError::invalid(
             "feature-norm",
-            format!("unknown `{other}` (expected none, rowsum or l2)"),
+            format!("unknown `{other}` (expected none, rowsum, l2 or tfidf)"),
         )),
     }
 }

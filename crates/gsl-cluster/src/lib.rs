@@ -11,6 +11,7 @@
 //!   mini-batch training drivers, k-means centre initialisation, and the learnable soft head
 //!   `softmax(Z Cᵀ)`;
 //! - [`sgc`], [`ssgc`], [`nafs`]: training-free propagation filters (SGC, SSGC, NAFS);
+//! - [`sagsc`]: SAGSC subspace clustering with the official normalisation;
 //! - [`spectral`]: NJW spectral clustering with a sparse block eigensolver;
 //! - [`pipeline`]: preprocessing → embedding → k-means by method name;
 //! - [`synthetic`]: an attributed SBM (planted clusters, Gaussian cluster features).
@@ -45,9 +46,11 @@
 
 pub mod framework;
 pub mod kmeans;
+mod linalg;
 pub mod metrics;
 pub mod nafs;
 pub mod pipeline;
+pub mod sagsc;
 pub mod sgc;
 pub mod spectral;
 pub mod ssgc;

@@ -36,12 +36,13 @@ use serde::{Deserialize, Serialize};
 use crate::framework::{Embed, l2_normalize_rows};
 use crate::kmeans::{KMeansConfig, kmeans};
 use crate::nafs::{Nafs, NafsConfig};
+use crate::sagsc::{Sagsc, SagscConfig};
 use crate::sgc::{Sgc, SgcConfig};
 use crate::spectral::{Spectral, SpectralConfig};
 use crate::ssgc::{Ssgc, SsgcConfig};
 
 /// Names accepted by [`Method::from_name`].
-pub const METHOD_NAMES: &[&str] = &["kmeans", "sgc", "ssgc", "nafs", "spectral"];
+pub const METHOD_NAMES: &[&str] = &["kmeans", "sgc", "ssgc", "nafs", "sagsc", "spectral"];
 
 /// A non-parametric clustering method with its hyperparameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +55,12 @@ pub enum Method {
     Ssgc(SsgcConfig),
     /// NAFS smoothing, then k-means.
     Nafs(NafsConfig),
+    /// SAGSC subspace embedding (its own normalisation; the pipeline does not L2-normalise
+    /// it), then k-means.
+    Sagsc {
+        /// Propagation order p.
+        p: usize,
+    },
     /// NJW spectral embedding of the graph (eigensolver settings; `k` is set to the number of
     /// clusters), then k-means.
     Spectral {
@@ -76,6 +83,9 @@ impl Method {
             "sgc" => Method::Sgc(SgcConfig::new()),
             "ssgc" => Method::Ssgc(SsgcConfig::new()),
             "nafs" => Method::Nafs(NafsConfig::new()),
+            "sagsc" => Method::Sagsc {
+                p: SagscConfig::new(1).p,
+            },
             "spectral" => {
                 let d = SpectralConfig::new(1);
                 Method::Spectral {
@@ -103,6 +113,7 @@ impl Method {
             Method::Sgc(_) => "sgc",
             Method::Ssgc(_) => "ssgc",
             Method::Nafs(_) => "nafs",
+            Method::Sagsc { .. } => "sagsc",
             Method::Spectral { .. } => "spectral",
         }
     }
@@ -114,6 +125,9 @@ impl Method {
             Method::Sgc(c) => Box::new(Sgc::new(c.clone())),
             Method::Ssgc(c) => Box::new(Ssgc::new(c.clone())?),
             Method::Nafs(c) => Box::new(Nafs::new(c.clone())?),
+            Method::Sagsc { p } => {
+                Box::new(Sagsc::new(SagscConfig::new(k).with_p(*p).with_seed(seed))?)
+            }
             Method::Spectral {
                 oversampling,
                 max_iter,
@@ -139,6 +153,10 @@ pub enum FeatureNorm {
     RowSum,
     /// Rows scaled to unit Euclidean norm.
     L2,
+    /// TF-IDF with scikit-learn's `TfidfTransformer` defaults (smooth idf
+    /// `ln((1 + N)/(1 + df_j)) + 1`, then unit rows), the input of SAGSC and S2CAG's official
+    /// code. Meant for non-negative count or binary features.
+    TfIdf,
 }
 
 /// Applies `norm` to features `[N, F]`.
@@ -151,6 +169,17 @@ pub fn normalize_features(x: Tensor<2>, norm: FeatureNorm) -> Tensor<2> {
             let shifted = x.sub(min);
             let sums = shifted.clone().sum_dim(1).clamp_min(1.0);
             shifted.div(sums)
+        }
+        FeatureNorm::TfIdf => {
+            let n = x.dims()[0] as f32;
+            let df = x.clone().greater_elem(0.0).float().sum_dim(0); // [1, F]
+            let idf = df
+                .add_scalar(1.0)
+                .recip()
+                .mul_scalar(n + 1.0)
+                .log()
+                .add_scalar(1.0);
+            l2_normalize_rows(x.mul(idf))
         }
     }
 }
@@ -166,7 +195,8 @@ pub struct PipelineOptions {
     /// Feature preprocessing.
     #[config(default = "FeatureNorm::None")]
     pub feature_norm: FeatureNorm,
-    /// L2-normalise the embedding rows before k-means (PyAGC's `normalize_embeddings`).
+    /// L2-normalise the embedding rows before k-means (PyAGC's `normalize_embeddings`);
+    /// never applied to SAGSC, whose embedding is already normalised by its method.
     #[config(default = true)]
     pub normalize_embeddings: bool,
     /// k-means restarts.
@@ -223,7 +253,7 @@ pub fn run(
         labels: None,
     };
     let mut z = method.embedder(options.k, options.seed)?.embed(&prepared)?;
-    if options.normalize_embeddings {
+    if options.normalize_embeddings && !matches!(method, Method::Sagsc { .. }) {
         z = l2_normalize_rows(z);
     }
     // Reading one value waits for the device, so the timings split where the work is.

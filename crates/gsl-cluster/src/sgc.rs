@@ -4,10 +4,12 @@
 
 use burn::config::Config;
 use burn::tensor::Tensor;
-use gsl_core::ops::{gcn_norm, propagate};
+use gsl_core::ops::gcn_norm;
+use gsl_core::tensor::ensure_finite;
 use gsl_core::{AttributedGraph, Result};
 
 use crate::framework::Embed;
+use crate::linalg::propagate_by_columns;
 
 /// Hyperparameters of [`Sgc`].
 #[derive(Config, Debug, PartialEq)]
@@ -33,7 +35,8 @@ impl Sgc {
 
 impl Embed for Sgc {
     fn embed(&self, data: &AttributedGraph) -> Result<Tensor<2>> {
+        ensure_finite(&data.features, "SGC features")?;
         let norm = gcn_norm(&data.graph)?;
-        propagate(&norm, data.features.clone(), self.config.k)
+        propagate_by_columns(&norm, data.features.clone(), self.config.k)
     }
 }

@@ -15,10 +15,10 @@ use gsl_core::ops::{LaplacianKind, laplacian};
 use gsl_core::tensor::to_vec_f32;
 use gsl_core::train::seeded_rng;
 use gsl_core::{AttributedGraph, Graph, GslError, Result};
-use nalgebra::{DMatrix, SymmetricEigen};
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::framework::{Embed, l2_normalize_rows};
+use crate::linalg::{orthonormalize, sorted_eigen, to_device, to_host};
 
 /// Hyperparameters of the spectral embedding.
 #[derive(Config, Debug, PartialEq)]
@@ -83,42 +83,6 @@ pub struct SpectralReport {
     pub converged: bool,
 }
 
-/// Host copy of a small device matrix.
-fn to_host(t: Tensor<2>) -> DMatrix<f64> {
-    let [r, c] = t.dims();
-    DMatrix::from_row_iterator(r, c, to_vec_f32(t).into_iter().map(f64::from))
-}
-
-fn to_device(m: &DMatrix<f64>, device: &burn::tensor::Device) -> Tensor<2> {
-    let (r, c) = m.shape();
-    let values: Vec<f32> = (0..r)
-        .flat_map(|i| (0..c).map(move |j| (i, j)))
-        .map(|(i, j)| m[(i, j)] as f32)
-        .collect();
-    Tensor::from_data(TensorData::new(values, [r, c]), device)
-}
-
-/// An orthonormal basis of the columns of `y` `[N, b]`: Löwdin orthogonalisation
-/// `Y U Λ^{-1/2} Uᵀ` from the eigendecomposition of the Gram matrix `YᵀY = UΛUᵀ`, done twice
-/// (as CholeskyQR2 repeats Cholesky QR) so the loss of orthogonality after the first pass is
-/// removed. Directions with `λ ≤ 1e-12·λ_max` are dropped to zero rather than amplified.
-fn orthonormalize(y: Tensor<2>) -> Tensor<2> {
-    let device = y.device();
-    let mut q = y;
-    for _ in 0..2 {
-        let gram = to_host(q.clone().transpose().matmul(q.clone()));
-        let eig = SymmetricEigen::new(gram);
-        let max = eig.eigenvalues.max().max(f64::MIN_POSITIVE);
-        let inv_sqrt = eig
-            .eigenvalues
-            .map(|l| if l > 1e-12 * max { 1.0 / l.sqrt() } else { 0.0 });
-        let transform =
-            &eig.eigenvectors * DMatrix::from_diagonal(&inv_sqrt) * eig.eigenvectors.transpose();
-        q = q.matmul(to_device(&transform, &device));
-    }
-    q
-}
-
 /// The `k` eigenvectors `[N, k]` of the smallest eigenvalues of the normalised Laplacian of
 /// `graph` (symmetric, non-negative weights), by block subspace iteration; see the module docs.
 ///
@@ -151,13 +115,7 @@ pub fn laplacian_eigenvectors(
         iterations += 1;
         let mq = apply(q.clone())?;
         // Rayleigh–Ritz on span(Q): H = Qᵀ M Q, Ritz vectors V = Q W, with M V = (M Q) W.
-        let h = to_host(q.clone().transpose().matmul(mq.clone()));
-        let h = (&h + h.transpose()) * 0.5;
-        let eig = SymmetricEigen::new(h);
-        let mut order: Vec<usize> = (0..b).collect();
-        order.sort_by(|&i, &j| eig.eigenvalues[j].total_cmp(&eig.eigenvalues[i]));
-        let w = DMatrix::from_fn(b, b, |r, c| eig.eigenvectors[(r, order[c])]);
-        let theta: Vec<f64> = order.iter().map(|&i| eig.eigenvalues[i]).collect();
+        let (w, theta) = sorted_eigen(to_host(q.clone().transpose().matmul(mq.clone())));
         let w_dev = to_device(&w, &device);
         let v = q.clone().matmul(w_dev.clone());
         let mv = mq.matmul(w_dev);

@@ -263,3 +263,31 @@ fn bad_input_is_a_clear_error() {
     assert!(Nafs::new(NafsConfig::new().with_rs(vec![])).is_err());
     assert!(laplacian_eigenvectors(&data.graph, &SpectralConfig::new(20)).is_err());
 }
+
+#[test]
+fn tfidf_equals_scikit_learn() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/tfidf.json"
+    ))
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let rows = |key: &str| -> Vec<f32> {
+        v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| {
+                r.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_f64().unwrap() as f32)
+            })
+            .collect()
+    };
+    let x = Tensor::<2>::from_data(TensorData::new(rows("counts"), [6, 5]), &device());
+    let got =
+        gsl_cluster::pipeline::normalize_features(x, gsl_cluster::pipeline::FeatureNorm::TfIdf);
+    let want = Tensor::<2>::from_data(TensorData::new(rows("tfidf"), [6, 5]), &device());
+    assert_close(got, want);
+}
