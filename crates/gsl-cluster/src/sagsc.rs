@@ -33,7 +33,7 @@ pub struct SagscConfig {
     #[config(default = 2)]
     pub p: usize,
     /// Kernel bias c of `(UUᵀ + c)²`.
-    #[config(default = 0.7071067811865476)]
+    #[config(default = "std::f64::consts::FRAC_1_SQRT_2")]
     pub c: f64,
     /// Power iterations of the randomized SVD (scikit-learn's default 5).
     #[config(default = 5)]
