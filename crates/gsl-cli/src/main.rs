@@ -6,9 +6,11 @@
 //! gsl demo                                    kNN graph of clustered points + recovery metrics
 //! gsl learn --method glasso --input X.npy --output g.csv   model-based graph learning (gsl::mb)
 //! gsl data gen|info                           random graphs/signals to files; dataset statistics
+//! gsl cluster --method ssgc --dataset cora    cluster an attributed graph, print NMI/ACC/ARI/F1/Q/cond
 //! ```
 //! Errors print one line to stderr and exit with status 1 (2 for bad command-line usage).
 
+mod cluster;
 mod data;
 mod demo;
 mod io;
@@ -46,6 +48,8 @@ enum Command {
     Learn(learn::LearnArgs),
     /// Generate random graphs and signals (`gen`) or print dataset statistics (`info`).
     Data(data::DataArgs),
+    /// Cluster the nodes of an attributed graph and print the clustering metrics.
+    Cluster(cluster::ClusterArgs),
     /// Run the demo on embedded synthetic data: kNN graph of clustered points + recovery metrics.
     Demo {
         /// Number of clusters.
@@ -203,6 +207,9 @@ fn main() -> ExitCode {
         Command::Knn(args) => knn(args, cli.device.as_deref()),
         Command::Learn(args) => device(cli.device.as_deref()).and_then(|d| learn::run(args, &d)),
         Command::Data(args) => device(cli.device.as_deref()).and_then(|d| data::run(args, &d)),
+        Command::Cluster(args) => {
+            device(cli.device.as_deref()).and_then(|d| cluster::run(args, &d))
+        }
         &Command::Demo {
             clusters,
             per_cluster,

@@ -1,0 +1,200 @@
+//! Dense linear algebra on tall-skinny blocks `[N, b]` with small `b`: the `N`-sized work is
+//! device matmuls, the `b × b` work is done on the host with nalgebra.
+
+use burn::tensor::{Device, Tensor, TensorData};
+use gsl_core::tensor::to_vec_f32;
+use gsl_core::train::seeded_rng;
+use gsl_core::{Graph, GslError, Result};
+use nalgebra::{DMatrix, SymmetricEigen};
+use rand_distr::{Distribution, StandardNormal};
+
+/// Largest number of gathered message values (`E × columns`) one sparse product holds.
+const MAX_MESSAGE_VALUES: usize = 1 << 26;
+
+/// `A · X` with gsl-core's [`Graph::spmm`], over blocks of columns of `X` so that the `E × F`
+/// gathered messages never exceed [`MAX_MESSAGE_VALUES`] values (256 MiB in f32): a graph with
+/// 20M stored edges and 128 features would otherwise gather 10 GiB at once.
+pub(crate) fn spmm_by_columns(graph: &Graph, x: Tensor<2>) -> Result<Tensor<2>> {
+    spmm_column_blocks(graph, x, MAX_MESSAGE_VALUES)
+}
+
+fn spmm_column_blocks(graph: &Graph, x: Tensor<2>, max_values: usize) -> Result<Tensor<2>> {
+    let f = x.dims()[1];
+    let cols = (max_values / graph.num_edges().max(1)).clamp(1, f.max(1));
+    if cols >= f {
+        return graph.spmm(x);
+    }
+    let blocks = (0..f.div_ceil(cols))
+        .map(|b| graph.spmm(x.clone().narrow(1, b * cols, cols.min(f - b * cols))))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Tensor::cat(blocks, 1))
+}
+
+/// `A^k X` by `k` products of [`spmm_by_columns`].
+pub(crate) fn propagate_by_columns(graph: &Graph, x: Tensor<2>, k: usize) -> Result<Tensor<2>> {
+    let mut h = x;
+    for _ in 0..k {
+        h = spmm_by_columns(graph, h)?;
+    }
+    Ok(h)
+}
+
+/// Host copy of a small device matrix.
+pub(crate) fn to_host(t: Tensor<2>) -> DMatrix<f64> {
+    let [r, c] = t.dims();
+    DMatrix::from_row_iterator(r, c, to_vec_f32(t).into_iter().map(f64::from))
+}
+
+/// Device copy of a small host matrix.
+pub(crate) fn to_device(m: &DMatrix<f64>, device: &Device) -> Tensor<2> {
+    let (r, c) = m.shape();
+    let values: Vec<f32> = (0..r)
+        .flat_map(|i| (0..c).map(move |j| (i, j)))
+        .map(|(i, j)| m[(i, j)] as f32)
+        .collect();
+    Tensor::from_data(TensorData::new(values, [r, c]), device)
+}
+
+/// An orthonormal basis of the columns of `y` `[N, b]`: Löwdin orthogonalisation
+/// `Y U Λ^{-1/2} Uᵀ` from the eigendecomposition of the Gram matrix `YᵀY = UΛUᵀ`, done twice
+/// (as CholeskyQR2 repeats Cholesky QR) so the loss of orthogonality after the first pass is
+/// removed. Directions with `λ ≤ 1e-12·λ_max` are dropped to zero rather than amplified.
+pub(crate) fn orthonormalize(y: Tensor<2>) -> Tensor<2> {
+    let device = y.device();
+    let mut q = y;
+    for _ in 0..2 {
+        let gram = to_host(q.clone().transpose().matmul(q.clone()));
+        let eig = SymmetricEigen::new(gram);
+        let max = eig.eigenvalues.max().max(f64::MIN_POSITIVE);
+        let inv_sqrt = eig
+            .eigenvalues
+            .map(|l| if l > 1e-12 * max { 1.0 / l.sqrt() } else { 0.0 });
+        let transform =
+            &eig.eigenvectors * DMatrix::from_diagonal(&inv_sqrt) * eig.eigenvectors.transpose();
+        q = q.matmul(to_device(&transform, &device));
+    }
+    q
+}
+
+/// Eigenvectors of a symmetric host matrix as columns, sorted by decreasing eigenvalue, with
+/// the eigenvalues.
+pub(crate) fn sorted_eigen(h: DMatrix<f64>) -> (DMatrix<f64>, Vec<f64>) {
+    let b = h.nrows();
+    let h = (&h + h.transpose()) * 0.5;
+    let eig = SymmetricEigen::new(h);
+    let mut order: Vec<usize> = (0..b).collect();
+    order.sort_by(|&i, &j| eig.eigenvalues[j].total_cmp(&eig.eigenvalues[i]));
+    let vectors = DMatrix::from_fn(b, b, |r, c| eig.eigenvectors[(r, order[c])]);
+    (vectors, order.iter().map(|&i| eig.eigenvalues[i]).collect())
+}
+
+/// The `k` leading left singular vectors `[N, k]` of a tall matrix `a` `[N, m]` with small `m`,
+/// exactly: from the eigendecomposition `AᵀA = VΣ²Vᵀ`, `U = A V Σ^{-1}`.
+///
+/// Errors: `k = 0` or `k > m`.
+pub(crate) fn thin_left_singular_vectors(a: Tensor<2>, k: usize) -> Result<Tensor<2>> {
+    let [_, m] = a.dims();
+    if k == 0 || k > m {
+        return Err(GslError::invalid(
+            "k",
+            format!("need 1 <= k <= {m}, got {k}"),
+        ));
+    }
+    let (v, sigma2) = sorted_eigen(to_host(a.clone().transpose().matmul(a.clone())));
+    let scaled = DMatrix::from_fn(m, k, |r, c| {
+        let s = sigma2[c].max(0.0).sqrt();
+        if s > 0.0 { v[(r, c)] / s } else { 0.0 }
+    });
+    Ok(a.clone().matmul(to_device(&scaled, &a.device())))
+}
+
+/// The `k` leading left singular vectors `[N, k]` of `a` `[N, F]` by randomized subspace
+/// iteration (Halko, Martinsson & Tropp 2011, Alg. 4.4 with `oversample` extra columns and
+/// `iterations` power steps, each followed by re-orthonormalisation), then the exact SVD of the
+/// small projected matrix. Seeded on the host.
+///
+/// Errors: `k = 0` or `k > min(N, F)`.
+pub(crate) fn randomized_left_singular_vectors(
+    a: Tensor<2>,
+    k: usize,
+    oversample: usize,
+    iterations: usize,
+    seed: u64,
+) -> Result<Tensor<2>> {
+    let [n, f] = a.dims();
+    if k == 0 || k > n.min(f) {
+        return Err(GslError::invalid(
+            "k",
+            format!("need 1 <= k <= min(N, F) = {}, got {k}", n.min(f)),
+        ));
+    }
+    let b = (k + oversample).min(n.min(f));
+    let device = a.device();
+    let mut rng = seeded_rng(seed);
+    let g: Vec<f32> = (0..f * b)
+        .map(|_| StandardNormal.sample(&mut rng))
+        .collect();
+    let g = Tensor::<2>::from_data(TensorData::new(g, [f, b]), &device);
+    let mut q = orthonormalize(a.clone().matmul(g));
+    for _ in 0..iterations {
+        let p = orthonormalize(a.clone().transpose().matmul(q));
+        q = orthonormalize(a.clone().matmul(p));
+    }
+    // A ≈ Q B with B = QᵀA; the left singular vectors of B come from B Bᵀ (b × b).
+    let bt = a.transpose().matmul(q.clone()); // [F, b] = Bᵀ
+    let (w, _) = sorted_eigen(to_host(bt.clone().transpose().matmul(bt)));
+    let w_k = DMatrix::from_fn(b, k, |r, c| w[(r, c)]);
+    Ok(q.matmul(to_device(&w_k, &device)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn projector(u: Tensor<2>) -> Vec<f32> {
+        to_vec_f32(u.clone().matmul(u.transpose()))
+    }
+
+    #[test]
+    fn column_blocks_give_the_full_product() {
+        let device = gsl_core::device::device_from_name("flex").unwrap();
+        let edges = gsl_core::EdgeList::from_pairs(4, &[(0, 1), (1, 2), (2, 3)]).unwrap();
+        let graph = Graph::from_edges(&edges, gsl_core::BuildOptions::default(), &device).unwrap();
+        let x: Vec<f32> = (0..20).map(|i| i as f32).collect();
+        let x = Tensor::<2>::from_data(TensorData::new(x, [4, 5]), &device);
+        let full = to_vec_f32(graph.spmm(x.clone()).unwrap());
+        // 6 stored edges and at most 13 values: blocks of 2 columns (the last one ragged).
+        let blocked = to_vec_f32(spmm_column_blocks(&graph, x, 13).unwrap());
+        assert_eq!(full, blocked);
+    }
+
+    #[test]
+    fn randomized_and_exact_singular_subspaces_agree() {
+        let device = gsl_core::device::device_from_name("flex").unwrap();
+        let mut rng = seeded_rng(5);
+        // A tall matrix with a clear gap after the third singular value.
+        let scales = [10.0f32, 6.0, 3.0, 0.1, 0.05, 0.01];
+        let a: Vec<f32> = (0..40 * 6)
+            .map(|i| {
+                let v: f32 = StandardNormal.sample(&mut rng);
+                scales[i % 6] * v
+            })
+            .collect();
+        let a = Tensor::<2>::from_data(TensorData::new(a, [40, 6]), &device);
+        let exact = thin_left_singular_vectors(a.clone(), 3).unwrap();
+        let fast = randomized_left_singular_vectors(a.clone(), 3, 2, 3, 1).unwrap();
+        for (x, y) in projector(exact.clone()).iter().zip(projector(fast)) {
+            assert!((x - y).abs() < 1e-3, "{x} vs {y}");
+        }
+        // Orthonormal columns.
+        let gram = to_vec_f32(exact.clone().transpose().matmul(exact));
+        for i in 0..3 {
+            for j in 0..3 {
+                let e = if i == j { 1.0 } else { 0.0 };
+                assert!((gram[i * 3 + j] - e).abs() < 1e-4);
+            }
+        }
+        assert!(randomized_left_singular_vectors(a.clone(), 7, 2, 1, 0).is_err());
+        assert!(thin_left_singular_vectors(a, 0).is_err());
+    }
+}
