@@ -3,6 +3,7 @@
 //! Each suite prints a table and writes JSON under `target/bench/<suite>.json`.
 
 mod bench_core;
+mod bench_gen;
 mod report;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -39,6 +40,8 @@ enum Command {
 enum Suite {
     /// Sparse × dense product and exact kNN against sgemm, memcpy and numpy/scipy.
     Core,
+    /// Erdős–Rényi baseline on the GRAN benchmarks (MMD², validity) and eval-suite speed.
+    GenEr,
 }
 
 fn main() -> std::process::ExitCode {
@@ -51,6 +54,12 @@ fn main() -> std::process::ExitCode {
             no_python,
             ..
         } => bench_core::run(quick, &device, !no_python),
+        Command::Bench {
+            suite: Suite::GenEr,
+            quick,
+            device,
+            ..
+        } => bench_gen::run(quick, &device),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

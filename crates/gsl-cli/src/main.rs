@@ -4,10 +4,12 @@
 //! gsl info                                    version, compiled backends, devices found
 //! gsl knn --input X.npy --k 10 --output g.csv exact k-nearest-neighbour graph of the rows of X
 //! gsl demo                                    kNN graph of clustered points + recovery metrics
+//! gsl gen train|sample|eval                   graph generation: ER baseline, sampling, MMD² suite
 //! ```
 //! Errors print one line to stderr and exit with status 1 (2 for bad command-line usage).
 
 mod demo;
+mod generate;
 mod io;
 
 use std::path::PathBuf;
@@ -56,6 +58,8 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+    /// Graph generation: train a model, sample graphs, evaluate them with the MMD² suite.
+    Gen(generate::GenArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -209,6 +213,7 @@ fn main() -> ExitCode {
             };
             demo::run(&args, &d)
         }),
+        Command::Gen(args) => device(cli.device.as_deref()).and_then(|d| generate::run(args, &d)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
