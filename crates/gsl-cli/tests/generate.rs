@@ -26,8 +26,16 @@ fn train_sample_eval_round_trip() {
     let s = |p: &std::path::Path| p.to_str().unwrap().to_string();
 
     let out = gsl(&[
-        "gen", "train", "--model", "er", "--dataset", "lobster", "--out", &s(&ckpt),
-        "--test-out", &s(&test_dir),
+        "gen",
+        "train",
+        "--model",
+        "er",
+        "--dataset",
+        "lobster",
+        "--out",
+        &s(&ckpt),
+        "--test-out",
+        &s(&test_dir),
     ]);
     let (_, err) = text(&out);
     assert!(out.status.success(), "{err}");
@@ -35,24 +43,49 @@ fn train_sample_eval_round_trip() {
     assert_eq!(std::fs::read_dir(&test_dir).unwrap().count(), 20);
 
     let out = gsl(&[
-        "gen", "sample", "--checkpoint", &s(&ckpt), "--num", "6", "--out", &s(&gen_dir),
+        "gen",
+        "sample",
+        "--checkpoint",
+        &s(&ckpt),
+        "--num",
+        "6",
+        "--out",
+        &s(&gen_dir),
     ]);
     assert!(out.status.success(), "{}", text(&out).1);
     assert_eq!(std::fs::read_dir(&gen_dir).unwrap().count(), 6);
     // No silent overwrite.
     let again = gsl(&[
-        "gen", "sample", "--checkpoint", &s(&ckpt), "--num", "6", "--out", &s(&gen_dir),
+        "gen",
+        "sample",
+        "--checkpoint",
+        &s(&ckpt),
+        "--num",
+        "6",
+        "--out",
+        &s(&gen_dir),
     ]);
     assert!(!again.status.success());
 
     let json = dir.path().join("report.json");
     let out = gsl(&[
-        "gen", "eval", "--generated", &s(&gen_dir), "--reference", &s(&test_dir),
-        "--validity", "lobster_gran,tree", "--json", &s(&json),
+        "gen",
+        "eval",
+        "--generated",
+        &s(&gen_dir),
+        "--reference",
+        &s(&test_dir),
+        "--validity",
+        "lobster_gran,tree",
+        "--json",
+        &s(&json),
     ]);
     let (stdout, err) = text(&out);
     assert!(out.status.success(), "{err}");
-    assert!(stdout.contains("MMD²") && stdout.contains("squared"), "{stdout}");
+    assert!(
+        stdout.contains("MMD²") && stdout.contains("squared"),
+        "{stdout}"
+    );
     for stat in ["degree", "clustering", "orbit", "spectral"] {
         assert!(stdout.contains(stat), "{stdout}");
     }
@@ -61,8 +94,15 @@ fn train_sample_eval_round_trip() {
     assert!(report.contains("\"LobsterGran\""), "{report}");
     // A test set against itself: every MMD² is zero.
     let out = gsl(&[
-        "gen", "eval", "--generated", &s(&test_dir), "--reference", &s(&test_dir), "--mmd",
-        "--stats", "degree,clustering",
+        "gen",
+        "eval",
+        "--generated",
+        &s(&test_dir),
+        "--reference",
+        &s(&test_dir),
+        "--mmd",
+        "--stats",
+        "degree,clustering",
     ]);
     let (stdout, err) = text(&out);
     assert!(out.status.success(), "{err}");
@@ -74,19 +114,42 @@ fn train_sample_eval_round_trip() {
 fn bad_inputs_fail_with_a_message() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    let out = gsl(&["gen", "train", "--dataset", "nope", "--out", &format!("{d}/x.json")]);
+    let out = gsl(&[
+        "gen",
+        "train",
+        "--dataset",
+        "nope",
+        "--out",
+        &format!("{d}/x.json"),
+    ]);
     assert!(!out.status.success());
-    assert!(text(&out).1.contains("unknown benchmark"), "{}", text(&out).1);
+    assert!(
+        text(&out).1.contains("unknown benchmark"),
+        "{}",
+        text(&out).1
+    );
 
     let bad = dir.path().join("bad");
     std::fs::create_dir(&bad).unwrap();
     std::fs::write(bad.join("g.csv"), "0,1\n1,oops\n").unwrap();
     let out = gsl(&[
-        "gen", "eval", "--generated", bad.to_str().unwrap(), "--reference", bad.to_str().unwrap(),
+        "gen",
+        "eval",
+        "--generated",
+        bad.to_str().unwrap(),
+        "--reference",
+        bad.to_str().unwrap(),
     ]);
     assert!(!out.status.success());
     assert!(text(&out).1.contains("line 2"), "{}", text(&out).1);
 
-    let out = gsl(&["gen", "sample", "--checkpoint", &format!("{d}/absent.json"), "--out", d]);
+    let out = gsl(&[
+        "gen",
+        "sample",
+        "--checkpoint",
+        &format!("{d}/absent.json"),
+        "--out",
+        d,
+    ]);
     assert!(!out.status.success());
 }

@@ -61,9 +61,16 @@ pub fn benchmark_graphs(name: &str, device: &Device) -> Result<Vec<SimpleGraph>>
             .collect(),
         "firstmm_db" | "dd" => {
             let Dataset::Graphs(data) = load(name, device)? else {
-                return Err(GslError::invalid("dataset", format!("{name} is not a graph set")));
+                return Err(GslError::invalid(
+                    "dataset",
+                    format!("{name} is not a graph set"),
+                ));
             };
-            let (low, high) = if name == "dd" { (100, 500) } else { (0, 10_000) };
+            let (low, high) = if name == "dd" {
+                (100, 500)
+            } else {
+                (0, 10_000)
+            };
             data.graphs
                 .iter()
                 .filter(|g| (low..=high).contains(&g.num_nodes()))

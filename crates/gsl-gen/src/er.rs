@@ -256,7 +256,11 @@ mod tests {
             .map(|g| g.num_nodes() * (g.num_nodes() - 1) / 2)
             .sum();
         let density = m as f64 / pairs as f64;
-        assert!((density - model.p).abs() < 0.1 * model.p, "{density} vs {}", model.p);
+        assert!(
+            (density - model.p).abs() < 0.1 * model.p,
+            "{density} vs {}",
+            model.p
+        );
         assert!(samples.iter().all(|g| g.num_edges() > 0));
         // Same seed, same graphs; another seed, other graphs.
         assert_eq!(model.sample(5, 9).unwrap(), model.sample(5, 9).unwrap());
@@ -273,11 +277,7 @@ mod tests {
         assert_eq!(model.p, 1.0);
         for g in model.sample(20, 3).unwrap() {
             assert!(g.is_weighted());
-            assert!(
-                g.edge_weights()
-                    .iter()
-                    .all(|w| [0.5, 1.5, 4.0].contains(w))
-            );
+            assert!(g.edge_weights().iter().all(|w| [0.5, 1.5, 4.0].contains(w)));
         }
     }
 
@@ -288,7 +288,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("er.json");
         model.save(&path, false).unwrap();
-        assert!(model.save(&path, false).is_err(), "no overwrite without the flag");
+        assert!(
+            model.save(&path, false).is_err(),
+            "no overwrite without the flag"
+        );
         let back = ErdosRenyiBaseline::load(&path, &device).unwrap();
         assert_eq!(back, model);
         assert_eq!(back.sample(3, 5).unwrap(), model.sample(3, 5).unwrap());

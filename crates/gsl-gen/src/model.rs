@@ -46,8 +46,7 @@ pub trait GraphModel: Sized {
 
     /// Fits the model on `train`. Errors: an empty list, graphs the model cannot represent,
     /// invalid hyperparameters.
-    fn fit(config: &Self::Config, train: &[SimpleGraph], context: &FitContext<'_>)
-    -> Result<Self>;
+    fn fit(config: &Self::Config, train: &[SimpleGraph], context: &FitContext<'_>) -> Result<Self>;
 
     /// Draws `count` graphs; the same seed gives the same graphs.
     fn sample(&self, count: usize, seed: u64) -> Result<Vec<SimpleGraph>>;

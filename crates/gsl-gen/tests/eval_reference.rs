@@ -4,8 +4,8 @@
 use gsl_core::EdgeList;
 use gsl_gen::eval::SimpleGraph;
 use gsl_gen::eval::descriptors::{
-    clustering_coefficients, clustering_histogram, degree_histogram,
-    normalized_laplacian_spectrum, spectral_histogram,
+    clustering_coefficients, clustering_histogram, degree_histogram, normalized_laplacian_spectrum,
+    spectral_histogram,
 };
 use gsl_gen::eval::kernels::wasserstein_1d;
 use serde_json::Value;

@@ -106,14 +106,21 @@ impl SimpleGraph {
         }
         // The CSR always carries weights (ones); drop them for an unweighted graph. The ids
         // come from a valid CSR, so this cannot fail.
-        EdgeList::new(list.num_nodes(), list.src().to_vec(), list.dst().to_vec(), None)
-            .unwrap_or(list)
+        EdgeList::new(
+            list.num_nodes(),
+            list.src().to_vec(),
+            list.dst().to_vec(),
+            None,
+        )
+        .unwrap_or(list)
     }
 
     /// Fails with [`GslError::EmptyGraph`] when the graph has no node.
     pub(crate) fn ensure_nodes(&self, what: &str) -> Result<()> {
         if self.num_nodes() == 0 {
-            return Err(GslError::EmptyGraph(format!("{what} needs at least one node")));
+            return Err(GslError::EmptyGraph(format!(
+                "{what} needs at least one node"
+            )));
         }
         Ok(())
     }

@@ -171,7 +171,10 @@ impl Kernel {
 /// unequal masses is not what GraphRNN computes after normalising).
 fn check_mass(x: &[f64], y: &[f64]) -> Result<()> {
     if x.iter().chain(y).any(|&v| v < 0.0) {
-        return Err(GslError::invalid("histogram", "EMD needs non-negative entries"));
+        return Err(GslError::invalid(
+            "histogram",
+            "EMD needs non-negative entries",
+        ));
     }
     let (sx, sy): (f64, f64) = (x.iter().sum(), y.iter().sum());
     if (sx - sy).abs() > 1e-9 * sx.abs().max(sy.abs()).max(1.0) {
@@ -248,7 +251,10 @@ mod tests {
             sigma: 2.0,
             distance_scaling: 1.0,
         };
-        close(k1.eval(&[0.5, 0.5], &[0.0, 0.5, 0.5]).unwrap(), (-1.0f64 / 8.0).exp());
+        close(
+            k1.eval(&[0.5, 0.5], &[0.0, 0.5, 0.5]).unwrap(),
+            (-1.0f64 / 8.0).exp(),
+        );
         assert!(k1.eval(&[1.0], &[0.5]).is_err(), "unequal mass");
     }
 
@@ -268,7 +274,10 @@ mod tests {
             centers: vec![0.0, 1.0, 3.0],
         };
         close(k.distance(&[2.0, 0.0, 0.0], &[0.0, 0.0, 5.0]).unwrap(), 3.0);
-        close(k.eval(&[1.0, 0.0, 0.0], &[0.0, 0.0, 1.0]).unwrap(), (-0.5f64).exp());
+        close(
+            k.eval(&[1.0, 0.0, 0.0], &[0.0, 0.0, 1.0]).unwrap(),
+            (-0.5f64).exp(),
+        );
         // Half the mass moves from 1 to 3: W₁ = 1.
         close(k.distance(&[0.0, 1.0, 0.0], &[0.0, 0.5, 0.5]).unwrap(), 1.0);
     }

@@ -299,6 +299,9 @@ mod tests {
         assert!((m[0] - 4.0 / 3.0).abs() < 1e-12);
         assert!((m[1] - 2.0 / 3.0).abs() < 1e-12);
         assert!((m[2] - 1.0 / 3.0).abs() < 1e-12);
-        assert_eq!(mean_orbit_counts(&SimpleGraph::from_pairs(0, &[]).unwrap()), vec![0.0; 15]);
+        assert_eq!(
+            mean_orbit_counts(&SimpleGraph::from_pairs(0, &[]).unwrap()),
+            vec![0.0; 15]
+        );
     }
 }

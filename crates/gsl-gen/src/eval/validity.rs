@@ -99,13 +99,7 @@ pub fn is_bifurcating_tree(graph: &SimpleGraph) -> bool {
 /// Degrees after deleting the nodes flagged in `removed`.
 fn degrees_without(graph: &SimpleGraph, removed: &[bool]) -> Vec<usize> {
     (0..graph.num_nodes())
-        .map(|v| {
-            graph
-                .neighbors(v)
-                .iter()
-                .filter(|&&u| !removed[u])
-                .count()
-        })
+        .map(|v| graph.neighbors(v).iter().filter(|&&u| !removed[u]).count())
         .collect()
 }
 
@@ -233,7 +227,17 @@ mod tests {
         // (two rounds of leaf removal leave a claw, not a path).
         let spider = g(
             10,
-            &[(0, 1), (1, 2), (2, 3), (0, 4), (4, 5), (5, 6), (0, 7), (7, 8), (8, 9)],
+            &[
+                (0, 1),
+                (1, 2),
+                (2, 3),
+                (0, 4),
+                (4, 5),
+                (5, 6),
+                (0, 7),
+                (7, 8),
+                (8, 9),
+            ],
         );
         assert!(!is_lobster_gran(&spider));
         // BiGG-E's rule: after one removal the centre has three neighbours of degree ≥ 2.
