@@ -217,6 +217,8 @@ impl GraphModel for ErdosRenyiBaseline {
 }
 
 #[cfg(test)]
+// Tests build one-graph slices by cloning, which reads better than `slice::from_ref`.
+#[allow(clippy::cloned_ref_to_slice_refs)]
 mod tests {
     use super::*;
     use gsl_core::device::device_from_name;

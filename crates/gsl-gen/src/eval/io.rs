@@ -102,6 +102,8 @@ pub fn write_graph_dir(
 }
 
 #[cfg(test)]
+// Tests build one-graph slices by cloning, which reads better than `slice::from_ref`.
+#[allow(clippy::cloned_ref_to_slice_refs)]
 mod tests {
     use super::*;
 

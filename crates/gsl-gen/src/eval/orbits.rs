@@ -170,6 +170,8 @@ pub fn mean_orbit_counts(graph: &SimpleGraph) -> Vec<f64> {
 }
 
 #[cfg(test)]
+// Tests build one-graph slices by cloning, which reads better than `slice::from_ref`.
+#[allow(clippy::cloned_ref_to_slice_refs)]
 mod tests {
     use super::*;
     use gsl_core::train::seeded_rng;

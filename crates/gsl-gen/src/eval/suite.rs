@@ -300,7 +300,7 @@ fn shared_bins(values: &[f64], width: f64, dynamic: bool) -> (f64, f64, usize) {
     } else {
         (0.0, width)
     };
-    if !(width > 0.0) || max <= low {
+    if width.is_nan() || width <= 0.0 || max <= low {
         return (low, 1.0, 1);
     }
     let count = ((max - low) / width).ceil().max(1.0) as usize;
@@ -337,13 +337,16 @@ fn trimmed_mean(values: &[f64]) -> f64 {
     part.iter().sum::<f64>() / part.len() as f64
 }
 
+/// Descriptors of the reference and generated sets, and the kernel comparing them.
+type StatisticInputs = (Vec<Vec<f64>>, Vec<Vec<f64>>, Kernel);
+
 /// Descriptors of both sets and the kernel for one statistic.
 fn statistic_inputs(
     statistic: Statistic,
     reference: &[&SimpleGraph],
     generated: &[&SimpleGraph],
     config: &EvalConfig,
-) -> Result<(Vec<Vec<f64>>, Vec<Vec<f64>>, Kernel)> {
+) -> Result<StatisticInputs> {
     let gran = config.protocol == Protocol::Gran;
     let hist_pair = |f: &(dyn Fn(&SimpleGraph) -> Result<Vec<f64>> + Sync)| {
         let mut r = per_graph(reference, f)?;
@@ -431,16 +434,16 @@ fn statistic_inputs(
                 ));
             }
             let mean = trimmed_mean(&weights);
-            let values: Vec<f64> = r.iter().chain(&g).flatten().copied().collect();
-            let (low, width, count) = shared_bins(&values, mean, false);
-            let (rh, centers) = binned(&r, low, width, count)?;
-            let (gh, _) = binned(&g, low, width, count)?;
-            if !(mean > 0.0) {
+            if mean.is_nan() || mean <= 0.0 {
                 return Err(GslError::invalid(
                     "weights",
                     format!("weighted degree needs a positive mean edge weight, got {mean}"),
                 ));
             }
+            let values: Vec<f64> = r.iter().chain(&g).flatten().copied().collect();
+            let (low, width, count) = shared_bins(&values, mean, false);
+            let (rh, centers) = binned(&r, low, width, count)?;
+            let (gh, _) = binned(&g, low, width, count)?;
             (
                 rh,
                 gh,
@@ -533,6 +536,8 @@ pub fn evaluate(
 }
 
 #[cfg(test)]
+// Tests build one-graph slices by cloning, which reads better than `slice::from_ref`.
+#[allow(clippy::cloned_ref_to_slice_refs)]
 mod tests {
     use super::*;
     use gsl_core::EdgeList;
@@ -618,8 +623,10 @@ mod tests {
             &EdgeList::from_weighted(3, &[(0, 1, 0.25), (1, 2, 0.5)]).unwrap(),
         )
         .unwrap();
-        let mut config = EvalConfig::default();
-        config.statistics = vec![Statistic::EdgeWeight];
+        let config = EvalConfig {
+            statistics: vec![Statistic::EdgeWeight],
+            ..EvalConfig::default()
+        };
         let report = evaluate(&[g.clone()], &[g.clone()], &config).unwrap();
         assert!((report.statistics[0].sigma - 0.1).abs() < 1e-12);
         // A shifted copy: 0.25 and 0.5 fall in the bins centred at 0.255 and 0.505, 0.375 and

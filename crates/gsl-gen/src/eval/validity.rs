@@ -180,6 +180,8 @@ pub fn validity_rate(graphs: &[SimpleGraph], rule: Validity) -> Result<f64> {
 }
 
 #[cfg(test)]
+// Tests build one-graph slices by cloning, which reads better than `slice::from_ref`.
+#[allow(clippy::cloned_ref_to_slice_refs)]
 mod tests {
     use super::*;
     use gsl_data::ensembles::{BifurcatingTree, Cycle, Generator, Grid2d, Lobster};
