@@ -60,17 +60,17 @@ impl SimpleGraph {
         self.weighted
     }
 
-    /// Sorted neighbours of node `v` (no bounds check beyond the slice's own).
+    /// Sorted neighbours of node `v`. Panics if `v >= num_nodes()`, like slice indexing.
     pub fn neighbors(&self, v: usize) -> &[usize] {
         self.csr.neighbors(v)
     }
 
-    /// Weights aligned with [`SimpleGraph::neighbors`].
+    /// Weights aligned with [`SimpleGraph::neighbors`]. Panics if `v >= num_nodes()`.
     pub fn neighbor_weights(&self, v: usize) -> &[f32] {
         self.csr.neighbor_weights(v)
     }
 
-    /// Degree of node `v`.
+    /// Degree of node `v`. Panics if `v >= num_nodes()`.
     pub fn degree(&self, v: usize) -> usize {
         self.csr.degree(v)
     }

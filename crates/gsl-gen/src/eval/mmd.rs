@@ -32,13 +32,14 @@ impl MmdForm {
     }
 }
 
-/// Mean of `k(a, b)` over all pairs of `xs × ys` (rayon over the rows of `xs`).
+/// Mean of `k(a, b)` over all pairs of `xs × ys`: rows in parallel (rayon), then summed in row
+/// order so the result does not depend on how the work was split.
 fn mean_kernel(xs: &[Vec<f64>], ys: &[Vec<f64>], kernel: &Kernel) -> Result<f64> {
-    let total: f64 = xs
+    let rows: Vec<f64> = xs
         .par_iter()
         .map(|a| ys.iter().map(|b| kernel.eval(a, b)).sum::<Result<f64>>())
-        .sum::<Result<f64>>()?;
-    Ok(total / (xs.len() * ys.len()) as f64)
+        .collect::<Result<_>>()?;
+    Ok(rows.iter().sum::<f64>() / (xs.len() * ys.len()) as f64)
 }
 
 /// The squared MMD (biased V-statistic) between the samples `xs` and `ys` under `kernel`.
