@@ -7,12 +7,14 @@
 //! gsl learn --method glasso --input X.npy --output g.csv   model-based graph learning (gsl::mb)
 //! gsl data gen|info                           random graphs/signals to files; dataset statistics
 //! gsl cluster --method ssgc --dataset cora    cluster an attributed graph, print NMI/ACC/ARI/F1/Q/cond
+//! gsl gen train|sample|eval                   graph generation: ER baseline, sampling, MMD² suite
 //! ```
 //! Errors print one line to stderr and exit with status 1 (2 for bad command-line usage).
 
 mod cluster;
 mod data;
 mod demo;
+mod generate;
 mod io;
 mod learn;
 
@@ -68,6 +70,8 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+    /// Graph generation: train a model, sample graphs, evaluate them with the MMD² suite.
+    Gen(generate::GenArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -226,6 +230,7 @@ fn main() -> ExitCode {
             };
             demo::run(&args, &d)
         }),
+        Command::Gen(args) => device(cli.device.as_deref()).and_then(|d| generate::run(args, &d)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
