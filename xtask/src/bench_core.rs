@@ -4,15 +4,13 @@
 //! Targets (issue "Workspace foundation"): the kNN distance part at >= 50% of the sgemm rate;
 //! the sparse product within 3x of scipy's CSR @ dense.
 
-use std::process::Command;
-
 use gsl::burn::tensor::{Distribution, Tensor};
 use gsl::core::EdgeList;
 use gsl::core::similarity::{KNN_TILE_COLUMNS, KnnOptions, knn, pairwise_sq_distances};
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 use serde::Serialize;
 
-use crate::report::{Row, machine, median_secs, print_table, workspace_root, write_json};
+use crate::report::{Row, machine, median_secs, print_table, run_python_reference, write_json};
 
 struct Sizes {
     gemm: usize,
@@ -54,7 +52,7 @@ pub fn run(quick: bool, device_name: &str, with_python: bool) -> Result<(), Stri
             knn_n: 4_000,
             knn_d: 128,
             knn_k: 10,
-            chunk: 1024,
+            chunk: 256,
             reps: 3,
         }
     } else {
@@ -66,7 +64,7 @@ pub fn run(quick: bool, device_name: &str, with_python: bool) -> Result<(), Stri
             knn_n: 20_000,
             knn_d: 128,
             knn_k: 10,
-            chunk: 1024,
+            chunk: 256,
             reps: 5,
         }
     };
@@ -147,7 +145,7 @@ pub fn run(quick: bool, device_name: &str, with_python: bool) -> Result<(), Stri
     let tile = group * (s.knn_k + 1).max(KNN_TILE_COLUMNS.div_ceil(group));
     let mut fraction = 0.0f64;
     let mut t_knn = f64::NAN;
-    for chunk in [s.chunk, s.chunk / 4] {
+    for chunk in [s.chunk, 4 * s.chunk] {
         let t_dist = median_secs(s.reps.div_ceil(2), || {
             let mut start = 0;
             while start < s.knn_n {
@@ -305,37 +303,19 @@ fn reference_row(name: &str, size: String, millis: f64, rate: f64, unit: &str, n
 /// Runs `benches/python/core_reference.py` with the same sizes; `None` (with a message) when
 /// Python, numpy or scipy is missing.
 fn run_python(s: &Sizes) -> Option<serde_json::Value> {
-    let script = workspace_root().join("benches/python/core_reference.py");
-    let output = Command::new("python3")
-        .arg(&script)
-        .args(["--gemm", &s.gemm.to_string()])
-        .args(["--nodes", &s.nodes.to_string()])
-        .args(["--edges", &s.edges.to_string()])
-        .args(["--features", &s.features.to_string()])
-        .args(["--knn-n", &s.knn_n.to_string()])
-        .args(["--knn-d", &s.knn_d.to_string()])
-        .args(["--knn-k", &s.knn_k.to_string()])
-        .args(["--chunk", &s.chunk.to_string()])
-        .args(["--reps", &s.reps.to_string()])
-        .output();
-    match output {
-        Err(e) => {
-            eprintln!("skipping the numpy/scipy reference: cannot run python3 ({e})");
-            None
-        }
-        Ok(out) if !out.status.success() => {
-            eprintln!(
-                "skipping the numpy/scipy reference: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-            None
-        }
-        Ok(out) => match serde_json::from_slice(&out.stdout) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                eprintln!("skipping the numpy/scipy reference: bad output ({e})");
-                None
-            }
-        },
-    }
+    let args = [
+        ("--gemm", s.gemm),
+        ("--nodes", s.nodes),
+        ("--edges", s.edges),
+        ("--features", s.features),
+        ("--knn-n", s.knn_n),
+        ("--knn-d", s.knn_d),
+        ("--knn-k", s.knn_k),
+        ("--chunk", s.chunk),
+        ("--reps", s.reps),
+    ]
+    .iter()
+    .flat_map(|(flag, v)| [flag.to_string(), v.to_string()])
+    .collect::<Vec<_>>();
+    run_python_reference("core_reference.py", &args, "numpy/scipy")
 }

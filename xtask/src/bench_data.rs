@@ -5,14 +5,13 @@
 //! both processes (this one from `VmHWM` in `/proc/self/status`, Python's from
 //! `resource.getrusage`).
 
-use std::process::Command;
 use std::time::Instant;
 
 use gsl::data::ensembles::{ErdosRenyi, Generator};
 use gsl::data::supervised::{Recipe, SplitSizes};
 use serde::Serialize;
 
-use crate::report::{Row, machine, print_table, workspace_root, write_json};
+use crate::report::{Row, machine, print_table, run_python_reference, write_json};
 
 struct Sizes {
     er_count: usize,
@@ -163,33 +162,17 @@ pub fn run(quick: bool, device_name: &str, with_python: bool) -> Result<(), Stri
 /// Runs `benches/python/data_reference.py` with the same sizes; `None` (with a message) when
 /// Python, networkx, numpy or scipy is missing.
 fn run_python(s: &Sizes) -> Option<serde_json::Value> {
-    let script = workspace_root().join("benches/python/data_reference.py");
-    let output = Command::new("python3")
-        .arg(&script)
-        .args(["--er-count", &s.er_count.to_string()])
-        .args(["--er-n", &s.er_n.to_string()])
-        .args(["--er-p", &s.er_p.to_string()])
-        .args(["--l2g-count", &s.l2g.total().to_string()])
-        .args(["--signals", &s.signals.to_string()])
-        .output();
-    match output {
-        Err(e) => {
-            eprintln!("skipping the networkx/numpy reference: cannot run python3 ({e})");
-            None
-        }
-        Ok(out) if !out.status.success() => {
-            eprintln!(
-                "skipping the networkx/numpy reference: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-            None
-        }
-        Ok(out) => match serde_json::from_slice(&out.stdout) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                eprintln!("skipping the networkx/numpy reference: bad output ({e})");
-                None
-            }
-        },
-    }
+    let args = [
+        "--er-count".to_string(),
+        s.er_count.to_string(),
+        "--er-n".into(),
+        s.er_n.to_string(),
+        "--er-p".into(),
+        s.er_p.to_string(),
+        "--l2g-count".into(),
+        s.l2g.total().to_string(),
+        "--signals".into(),
+        s.signals.to_string(),
+    ];
+    run_python_reference("data_reference.py", &args, "networkx/numpy")
 }

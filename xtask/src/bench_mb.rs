@@ -13,7 +13,6 @@
 //! so both sides solve exactly the same problems.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
 use gsl::burn::tensor::{Device, Tensor, TensorData};
@@ -24,7 +23,7 @@ use gsl::mb::smooth::{PairSupport, SmoothConfig, learn_smooth};
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 use serde::Serialize;
 
-use crate::report::{Row, machine, print_table, workspace_root, write_json};
+use crate::report::{Row, machine, print_table, run_python_reference, workspace_root, write_json};
 
 struct Sizes {
     glasso: Vec<usize>,
@@ -307,34 +306,18 @@ pub fn run(quick: bool, device_name: &str, with_python: bool) -> Result<(), Stri
 
 /// Runs `benches/python/mb_reference.py`; `None` (with a message) when it cannot run.
 fn run_python(s: &Sizes, out: &Path) -> Option<serde_json::Value> {
-    let script = workspace_root().join("benches/python/mb_reference.py");
     let sizes: Vec<String> = s.glasso.iter().map(|n| n.to_string()).collect();
-    let output = Command::new("python3")
-        .arg(&script)
-        .args(["--out", &out.display().to_string()])
-        .args(["--glasso-sizes", &sizes.join(",")])
-        .args(["--batch", &s.batch.to_string()])
-        .args(["--batch-timed", &s.batch_timed.to_string()])
-        .args(["--log-n", &s.log_n.to_string()])
-        .output();
-    match output {
-        Err(e) => {
-            eprintln!("skipping the Python reference: cannot run python3 ({e})");
-            None
-        }
-        Ok(o) if !o.status.success() => {
-            eprintln!(
-                "skipping the Python reference: {}",
-                String::from_utf8_lossy(&o.stderr).trim()
-            );
-            None
-        }
-        Ok(o) => match serde_json::from_slice(&o.stdout) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                eprintln!("skipping the Python reference: bad output ({e})");
-                None
-            }
-        },
-    }
+    let args = [
+        "--out".to_string(),
+        out.display().to_string(),
+        "--glasso-sizes".into(),
+        sizes.join(","),
+        "--batch".into(),
+        s.batch.to_string(),
+        "--batch-timed".into(),
+        s.batch_timed.to_string(),
+        "--log-n".into(),
+        s.log_n.to_string(),
+    ];
+    run_python_reference("mb_reference.py", &args, "Python")
 }

@@ -109,3 +109,38 @@ pub fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     format!("{cpu}, {cores} threads")
 }
+
+/// Runs the Python reference `benches/python/<script>` with `args` and parses the JSON it prints;
+/// `None` (with a message naming `what`, e.g. "numpy/scipy") when Python or a package is
+/// missing or the output is not JSON, so a benchmark still reports its own figures.
+pub fn run_python_reference(
+    script: &str,
+    args: &[String],
+    what: &str,
+) -> Option<serde_json::Value> {
+    let path = workspace_root().join("benches/python").join(script);
+    match std::process::Command::new("python3")
+        .arg(&path)
+        .args(args)
+        .output()
+    {
+        Err(e) => {
+            eprintln!("skipping the {what} reference: cannot run python3 ({e})");
+            None
+        }
+        Ok(out) if !out.status.success() => {
+            eprintln!(
+                "skipping the {what} reference: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            None
+        }
+        Ok(out) => match serde_json::from_slice(&out.stdout) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                eprintln!("skipping the {what} reference: bad output ({e})");
+                None
+            }
+        },
+    }
+}

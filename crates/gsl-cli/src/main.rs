@@ -98,7 +98,7 @@ struct KnnArgs {
     #[arg(long)]
     symmetrize: bool,
     /// Rows per distance block (memory is O(chunk · N)).
-    #[arg(long, default_value_t = 1024)]
+    #[arg(long, default_value_t = 256)]
     chunk_size: usize,
     /// Replace the output file if it exists.
     #[arg(long)]

@@ -1,41 +1,16 @@
 //! End-to-end tests of the `gsl` binary.
 
+mod common;
+
+use common::{gsl, read_edges_csv, stderr};
+
 use std::path::Path;
-use std::process::{Command, Output};
 
 use npyz::WriterBuilder;
-
-fn gsl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gsl"))
-        .args(args)
-        .env("GSL_DEVICE", "flex")
-        .output()
-        .expect("the gsl binary runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// Points on a line: two groups far apart, so every 2-NN set is known.
 fn write_points(path: &Path) {
     std::fs::write(path, "x,y\n0,0\n1,0\n3,0\n100,0\n101,0\n103,0\n").unwrap();
-}
-
-fn read_edges_csv(path: &Path) -> Vec<(usize, usize, f32)> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("src,dst,weight"));
-    lines
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            (
-                f[0].parse().unwrap(),
-                f[1].parse().unwrap(),
-                f[2].parse().unwrap(),
-            )
-        })
-        .collect()
 }
 
 #[test]

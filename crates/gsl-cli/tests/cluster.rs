@@ -1,15 +1,10 @@
 //! End-to-end tests of `gsl cluster`.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn gsl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gsl"))
-        .args(args)
-        .env("GSL_DEVICE", "flex")
-        .output()
-        .expect("the gsl binary runs")
-}
+use common::gsl;
+
+use std::path::Path;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -1,18 +1,8 @@
 //! End-to-end tests of `gsl data gen` and `gsl data info`.
 
-use std::process::{Command, Output};
+mod common;
 
-fn gsl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gsl"))
-        .args(args)
-        .env("GSL_DEVICE", "flex")
-        .output()
-        .expect("the gsl binary runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use common::{gsl, stderr};
 
 #[test]
 fn gen_writes_one_edge_list_per_graph_and_the_signals() {

@@ -1,14 +1,10 @@
 //! End-to-end tests of `gsl gen`: train the ER baseline, sample, evaluate.
 
-use std::process::{Command, Output};
+mod common;
 
-fn gsl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gsl"))
-        .args(args)
-        .env("GSL_DEVICE", "flex")
-        .output()
-        .expect("the gsl binary runs")
-}
+use common::gsl;
+
+use std::process::Output;
 
 fn text(out: &Output) -> (String, String) {
     (

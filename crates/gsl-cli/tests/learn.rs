@@ -1,15 +1,11 @@
 //! End-to-end tests of `gsl learn`.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn gsl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gsl"))
-        .args(args)
-        .env("GSL_DEVICE", "flex")
-        .output()
-        .expect("the gsl binary runs")
-}
+use common::{gsl, read_edges_csv};
+
+use std::path::Path;
+use std::process::Output;
 
 fn text(out: &Output) -> String {
     format!(
@@ -46,22 +42,6 @@ fn write_signals(path: &Path) {
     std::fs::write(path, csv).unwrap();
 }
 
-fn read_edges(path: &Path) -> Vec<(usize, usize, f32)> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("src,dst,weight"));
-    lines
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            (
-                f[0].parse().unwrap(),
-                f[1].parse().unwrap(),
-                f[2].parse().unwrap(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn log_model_links_nodes_of_the_same_group() {
     let dir = tempfile::tempdir().unwrap();
@@ -81,7 +61,7 @@ fn log_model_links_nodes_of_the_same_group() {
     ]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("converged true"), "{}", text(&out));
-    let edges = read_edges(&output);
+    let edges = read_edges_csv(&output);
     assert!(!edges.is_empty());
     // The strong edges are inside the groups: the heaviest cross-group weight is far below the
     // lightest within-group one.
@@ -230,7 +210,7 @@ fn knn_and_covar_baselines_write_edge_lists() {
         args.extend(extra);
         let out = gsl(&args);
         assert!(out.status.success(), "{method}: {}", text(&out));
-        let edges = read_edges(&output);
+        let edges = read_edges_csv(&output);
         // Both baselines find exactly the 6 within-group pairs.
         let mut pairs: Vec<(usize, usize)> = edges.iter().map(|e| (e.0, e.1)).collect();
         pairs.sort();

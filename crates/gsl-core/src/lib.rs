@@ -11,7 +11,7 @@
 //!   polynomials, power iteration, symmetrisation, induced subgraphs, the implicit degree
 //!   operator of the smooth-signal models;
 //! - [`similarity`]: covariance and correlation of signals, chunked pairwise distances and cosine
-//!   similarity, the exact k-nearest-neighbour graph (memory O(chunk·tile), never N×N);
+//!   similarity, the exact k-nearest-neighbour graph (memory O(chunk·N), never N×N);
 //! - [`nn`]: GCN, GraphSAGE, GAT, GIN, MLP and inner-product decoder layers, segment softmax and
 //!   a neighbour sampler for mini-batches;
 //! - [`metrics`]: structure-recovery metrics on the upper triangle, batched over graphs, exact

@@ -320,20 +320,20 @@ pub struct KnnOptions {
     pub weighting: KnnWeighting,
     /// Make [`knn_graph`] undirected: the union of both directions, weights merged with max.
     pub symmetrize: bool,
-    /// Query rows per block: memory is `O(chunk_size · KNN_TILE_COLUMNS)` per step.
+    /// Query rows per block: memory is `O(chunk_size · N)`.
     pub chunk_size: usize,
 }
 
 impl KnnOptions {
     /// `k` neighbours by squared Euclidean distance, weighted by distance, directed, in blocks
-    /// of 1024 rows.
+    /// of 256 rows.
     pub fn new(k: usize) -> Self {
         Self {
             k,
             metric: KnnMetric::SquaredEuclidean,
             weighting: KnnWeighting::Distance,
             symmetrize: false,
-            chunk_size: 1024,
+            chunk_size: 256,
         }
     }
 
@@ -360,19 +360,18 @@ impl KnnOptions {
 /// `[N, k]` and distances `[N, k]` in the metric's own units (squared Euclidean, or `1 − cos`),
 /// sorted nearest first. A point is never its own neighbour.
 ///
-/// Exact, on the device, in blocks of `chunk_size` query rows and tiles of about
-/// [`KNN_TILE_COLUMNS`] candidate columns (memory `O(chunk_size · tile)` per step):
+/// Exact, on the device, in blocks of `chunk_size` query rows (memory `O(chunk_size · N)`):
 ///
-/// 1. one matmul gives the block's scores against the tile's points, `‖x_j‖² − 2 x_i·x_j` (or
-///    `−cos`): the per-row constant is added only to the winners, and the `‖x_j‖²` term rides in
-///    the matmul as an extra column. Tiles keep the matmul's output in cache, which more than
-///    doubles its rate on a CPU against one block-by-`N` product;
-/// 2. each row of the tile is cut into groups of `g ≈ sqrt(N/(k+1))` columns and the `k+1`
-///    groups with the smallest minima are kept: they contain the `k+1` smallest scores, because
-///    every group holding one of them has a minimum no larger than it (so a full sort becomes
-///    two selections over far fewer values);
-/// 3. among those candidates the point itself is masked and the `k` best are taken; the tiles'
-///    lists are merged by one more selection of `k`.
+/// 1. matmuls give the block's scores against all points, `‖x_j‖² − 2 x_i·x_j` (or `−cos`): the
+///    per-row constant is added only to the winners, and the `‖x_j‖²` term rides in the matmul as
+///    an extra column. The matmul runs over column tiles of about [`KNN_TILE_COLUMNS`] points so
+///    that its output stays in cache (on a CPU this doubles its rate against one
+///    block-by-`N` product);
+/// 2. each row is cut into groups of `g ≈ sqrt(N/(k+1))` columns (minima taken per tile) and the
+///    `k+1` groups with the smallest minima are kept: they contain the `k+1` smallest scores,
+///    because every group holding one of them has a minimum no larger than it (so a full sort of
+///    `N` values per row becomes two selections over about `sqrt(N·(k+1))` values each);
+/// 3. among those `(k+1)·g` candidates the point itself is masked and the `k` best are taken.
 ///
 /// The per-block results stay on the device and are concatenated at the end.
 ///
@@ -422,8 +421,8 @@ pub fn knn(x: Tensor<2>, options: &KnnOptions) -> Result<(Tensor<2, Int>, Tensor
     let g = ((n as f64 / (k + 1) as f64).sqrt().floor() as usize).max(1);
     let groups = n.div_ceil(g);
     let padded = groups * g;
-    // Column tiles of whole groups, at least k + 1 groups each (the last one may be smaller).
-    let tile_groups = groups.min((k + 1).max(KNN_TILE_COLUMNS.div_ceil(g)));
+    // Column tiles of whole groups for the matmul (the last one may be smaller).
+    let tile_groups = groups.min(KNN_TILE_COLUMNS.div_ceil(g));
 
     // Scores s_ij = lhs_i · rhs_j with an extra column: lhs = [−2x, 1], rhs = [x, ‖x‖²] (or
     // [−x̂, 1], [x̂, 0] for cosine); padding columns have rhs = [0, +inf] so they never win.
@@ -468,47 +467,40 @@ pub fn knn(x: Tensor<2>, options: &KnnOptions) -> Result<(Tensor<2, Int>, Tensor
         let block = lhs.clone().narrow(0, start, c);
         let self_id =
             Tensor::<1, Int>::arange(start as i64..(start + c) as i64, &device).reshape([c, 1]);
-        let mut tile_best = Vec::new();
-        let mut tile_idx = Vec::new();
+        // Scores tile by tile, so each matmul writes a cache-sized block; each tile's group
+        // minima are taken while it is hot. The tiles are then joined for the gather below.
+        let mut tiles = Vec::with_capacity(groups.div_ceil(tile_groups));
+        let mut minima = Vec::with_capacity(tiles.capacity());
         let mut first_group = 0;
         while first_group < groups {
             let tg = tile_groups.min(groups - first_group);
-            let first_col = first_group * g;
             let scores = block
                 .clone()
-                .matmul(rhs_t.clone().narrow(1, first_col, tg * g)); // [c, tg·g]
-            let keep = tg.min(k + 1);
-            let group_min = scores
-                .clone()
-                .reshape([c, tg, g])
-                .min_dim(2)
-                .reshape([c, tg]);
-            let (_, best_groups) = smallest_per_row(group_min, keep); // [c, keep]
-            let candidates = best_groups
-                .reshape([c, keep, 1])
-                .mul_scalar(g as i64)
-                .add(within_group.clone())
-                .reshape([c, keep * g]); // columns within the tile
-            let global = candidates.clone().add_scalar(first_col as i64);
-            let is_self = global.clone().equal(self_id.clone().expand([c, keep * g]));
-            let candidate_scores = scores
-                .gather(1, candidates)
-                .mask_fill(is_self, f32::INFINITY);
-            let (best, pos) = smallest_per_row(candidate_scores, k.min(keep * g));
-            tile_idx.push(global.gather(1, pos));
-            tile_best.push(best);
+                .matmul(rhs_t.clone().narrow(1, first_group * g, tg * g)); // [c, tg·g]
+            minima.push(
+                scores
+                    .clone()
+                    .reshape([c, tg, g])
+                    .min_dim(2)
+                    .reshape([c, tg]),
+            );
+            tiles.push(scores);
             first_group += tg;
         }
-        // Each tile's list is exact for its columns, so the k best of their union are the
-        // row's k nearest neighbours.
-        let (best, idx) = if tile_best.len() == 1 {
-            (tile_best.remove(0), tile_idx.remove(0))
-        } else {
-            let merged = Tensor::cat(tile_best, 1);
-            let merged_idx = Tensor::cat(tile_idx, 1);
-            let (best, pos) = smallest_per_row(merged, k);
-            (best, merged_idx.gather(1, pos))
-        };
+        let scores = Tensor::cat(tiles, 1); // [c, padded]
+        let group_min = Tensor::cat(minima, 1); // [c, groups]
+        let (_, best_groups) = smallest_per_row(group_min, k + 1); // [c, k+1]
+        let candidates = best_groups
+            .reshape([c, k + 1, 1])
+            .mul_scalar(g as i64)
+            .add(within_group.clone())
+            .reshape([c, (k + 1) * g]);
+        let is_self = candidates.clone().equal(self_id.expand([c, (k + 1) * g]));
+        let candidate_scores = scores
+            .gather(1, candidates.clone())
+            .mask_fill(is_self, f32::INFINITY);
+        let (best, pos) = smallest_per_row(candidate_scores, k);
+        let idx = candidates.gather(1, pos);
         let dist = match &offset {
             Some(sq) => best.add(sq.clone().narrow(0, start, c)).clamp_min(0.0),
             None => best.add_scalar(1.0).clamp(0.0, 2.0),
@@ -523,8 +515,8 @@ pub fn knn(x: Tensor<2>, options: &KnnOptions) -> Result<(Tensor<2, Int>, Tensor
     Ok((Tensor::cat(all_idx, 0), dist))
 }
 
-/// Candidate columns per score tile of [`knn`] (rounded to whole groups): a `1024 × 2048` f32
-/// tile is 8 MiB, small enough for the matmul to write it at compute speed.
+/// Columns per matmul tile of [`knn`] (rounded up to whole groups): with the default 256-row
+/// blocks a tile is 2 MiB of f32, small enough for the matmul to write it at compute speed.
 pub const KNN_TILE_COLUMNS: usize = 2048;
 
 /// Up to this many selections, [`smallest_per_row`] extracts row minima one at a time; above it,

@@ -232,10 +232,10 @@ fn knn_equals_brute_force_for_any_chunk_size() {
     }
 }
 
-/// Large enough for several column tiles: N = 4170, k = 4 gives groups of 28 columns, tiles of
-/// 74 groups and a last tile of a single group (fewer than k + 1), whose lists must merge exactly.
+/// Large enough for several matmul tiles: N = 4170, k = 4 gives groups of 28 columns, tiles of
+/// 74 groups and a last tile of a single group; the joined tiles must give the exact neighbours.
 #[test]
-fn knn_merges_column_tiles_exactly() {
+fn knn_over_several_matmul_tiles_is_exact() {
     let dev = device();
     let (n, d, k) = (4170usize, 3usize, 4usize);
     let (host, x) = points(n, d, 11, &dev);
