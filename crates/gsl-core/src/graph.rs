@@ -4,7 +4,6 @@
 //! Conventions: an edge `(src, dst, w)` is the adjacency entry `A[src, dst] = w`. An undirected
 //! graph stores both directions. Node ids are `0..num_nodes`.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
@@ -132,7 +131,7 @@ impl EdgeList {
     /// Applies symmetrisation, duplicate merging and the self-loop policy, returning a new list
     /// sorted by `(src, dst)`.
     pub fn build(&self, options: BuildOptions) -> Result<Self> {
-        let mut merged: BTreeMap<(usize, usize), (f32, usize)> = BTreeMap::new();
+        let mut entries: Vec<(usize, usize, f32)> = Vec::with_capacity(self.src.len());
         for e in 0..self.src.len() {
             let (mut s, mut d) = (self.src[e], self.dst[e]);
             if s == d {
@@ -150,16 +149,24 @@ impl EdgeList {
             if options.symmetrize && s > d {
                 std::mem::swap(&mut s, &mut d);
             }
-            let w = self.weights.as_ref().map_or(1.0, |w| w[e]);
-            match merged.get_mut(&(s, d)) {
-                None => {
-                    merged.insert((s, d), (w, 1));
-                }
-                Some(entry) => match options.duplicates {
-                    Duplicates::Max => entry.0 = entry.0.max(w),
+            entries.push((s, d, self.weights.as_ref().map_or(1.0, |w| w[e])));
+        }
+        // A stable sort keeps repeated edges in input order, so merged sums are deterministic;
+        // then each run of equal (src, dst) merges into one edge.
+        entries.sort_by_key(|t| (t.0, t.1));
+        let mirrored = if options.symmetrize { 2 } else { 1 };
+        let mut triples: Vec<(usize, usize, f32)> = Vec::with_capacity(entries.len() * mirrored);
+        let mut i = 0;
+        while i < entries.len() {
+            let (s, d, mut w) = entries[i];
+            let mut count = 1usize;
+            let mut j = i + 1;
+            while j < entries.len() && entries[j].0 == s && entries[j].1 == d {
+                match options.duplicates {
+                    Duplicates::Max => w = w.max(entries[j].2),
                     Duplicates::Sum | Duplicates::Mean => {
-                        entry.0 += w;
-                        entry.1 += 1;
+                        w += entries[j].2;
+                        count += 1;
                     }
                     Duplicates::Reject => {
                         return Err(GslError::invalid(
@@ -167,22 +174,22 @@ impl EdgeList {
                             format!("edge ({s}, {d}) appears more than once"),
                         ));
                     }
-                },
+                }
+                j += 1;
             }
-        }
-        let mut triples: Vec<(usize, usize, f32)> = Vec::with_capacity(merged.len() * 2);
-        for ((s, d), (w, count)) in merged {
-            let w = if options.duplicates == Duplicates::Mean {
-                w / count as f32
-            } else {
-                w
-            };
+            if options.duplicates == Duplicates::Mean {
+                w /= count as f32;
+            }
             triples.push((s, d, w));
             if options.symmetrize && s != d {
                 triples.push((d, s, w));
             }
+            i = j;
         }
-        triples.sort_by_key(|t| (t.0, t.1));
+        if options.symmetrize {
+            // Keys are unique here: canonical (s ≤ d) and mirrored (d > s) never collide.
+            triples.sort_unstable_by_key(|t| (t.0, t.1));
+        }
         let keep_weights = self.weights.is_some() || options.duplicates == Duplicates::Sum;
         let src = triples.iter().map(|t| t.0).collect();
         let dst = triples.iter().map(|t| t.1).collect();

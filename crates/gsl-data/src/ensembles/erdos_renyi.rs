@@ -3,7 +3,7 @@
 use gsl_core::{EdgeList, Result};
 use rand::{Rng, RngExt};
 
-use super::{Generator, check_at_least, check_probability, rng_from_seed, undirected};
+use super::{Generator, check_at_least, check_probability, rng_from_seed, undirected_distinct};
 
 /// G(n, p): every unordered pair of distinct nodes is an edge independently with probability `p`.
 ///
@@ -51,7 +51,7 @@ impl Generator for ErdosRenyi {
         self.validate()?;
         let mut rng = rng_from_seed(seed);
         let pairs = gnp_pairs(self.num_nodes, self.p, &mut rng);
-        undirected(self.num_nodes, &pairs)
+        undirected_distinct(self.num_nodes, &pairs)
     }
 }
 
