@@ -46,7 +46,7 @@ use gsl_core::tensor::ensure_finite;
 use gsl_core::{AttributedGraph, BuildOptions, EdgeList, GslError, Result};
 use nalgebra::{DMatrix, SymmetricEigen};
 use rand::RngExt;
-use rand_distr::{Distribution, StandardNormal};
+use rand_distr::{ChiSquared, Distribution, StandardNormal};
 use rayon::prelude::*;
 
 use crate::ensembles::{
@@ -484,6 +484,68 @@ impl GraphFactors {
         } else {
             Ok(f.matmul(all))
         }
+    }
+}
+
+impl GraphFactors {
+    /// L2G's observation, the mean squared distances `z_ij = (1/P) Σ_p (x_ip − x_jp)²` of
+    /// `num_signals` noise-free signals per graph, drawn without drawing the signals: the second
+    /// moment `S = (1/P) Σ_p x_p x_pᵀ` of `P` draws of `N(0, F Fᵀ)` is `(1/P) F W Fᵀ` with
+    /// `W ~ Wishart(I, P)`, and Bartlett's decomposition samples `W = A Aᵀ` exactly with `A`
+    /// lower triangular, `A_ii² ~ χ²(P − i)` (0-based `i`) and `A_ij ~ N(0, 1)` below the
+    /// diagonal. Then `z_ij = S_ii + S_jj − 2 S_ij`. Same distribution as
+    /// [`GraphFactors::sample`] followed by [`mean_squared_distances`], with `N(N+1)/2` random
+    /// numbers per graph instead of `N·P`; computed in f64 on the host, rayon across graphs.
+    /// Returns `[B, N, N]` with a zero diagonal.
+    ///
+    /// Errors: an empty or out-of-range `graphs`, `num_signals < N` (the Wishart matrix would be
+    /// singular; draw the signals instead).
+    pub fn sample_mean_squared_distances(
+        &self,
+        graphs: Range<usize>,
+        num_signals: usize,
+        seed: u64,
+        device: &Device,
+    ) -> Result<Tensor<3>> {
+        self.check_range(&graphs)?;
+        let (n, p, b) = (self.num_nodes, num_signals, graphs.len());
+        if p < n {
+            return Err(GslError::invalid(
+                "num_signals",
+                format!("Bartlett sampling needs at least N = {n} signals, got {p}"),
+            ));
+        }
+        let z: Vec<f32> = graphs
+            .into_par_iter()
+            .map(|g| -> Result<Vec<f32>> {
+                let mut rng = rng_from_seed(derive_seed(seed, g as u64));
+                let mut a = DMatrix::<f64>::zeros(n, n);
+                for i in 0..n {
+                    let chi = ChiSquared::new((p - i) as f64)
+                        .map_err(|e| GslError::invalid("num_signals", e.to_string()))?;
+                    a[(i, i)] = chi.sample(&mut rng).sqrt();
+                    for j in 0..i {
+                        a[(i, j)] = StandardNormal.sample(&mut rng);
+                    }
+                }
+                let f = &self.factors[g * n * n..(g + 1) * n * n];
+                let f = DMatrix::<f64>::from_row_iterator(n, n, f.iter().map(|&v| v as f64));
+                let m = f * a;
+                let s = &m * m.transpose() / p as f64;
+                let mut z = vec![0.0f32; n * n];
+                for i in 0..n {
+                    for j in 0..n {
+                        if i != j {
+                            z[i * n + j] =
+                                (s[(i, i)] + s[(j, j)] - 2.0 * s[(i, j)]).max(0.0) as f32;
+                        }
+                    }
+                }
+                Ok(z)
+            })
+            .collect::<Result<Vec<_>>>()?
+            .concat();
+        Ok(Tensor::from_data(TensorData::new(z, [b, n, n]), device))
     }
 }
 

@@ -74,7 +74,9 @@ pub enum Observation {
     AnalyticCovariance,
     /// The model's correlation `[N, N]` (pyGSL's `analytic_corr`).
     AnalyticCorrelation,
-    /// L2G's `(1/P)‖x_i − x_j‖²` `[N, N]` (its half-vector is L2G's input `z`).
+    /// L2G's `(1/P)‖x_i − x_j‖²` `[N, N]` (its half-vector is L2G's input `z`). Without noise
+    /// and with `P ≥ N` it is drawn from its exact law without drawing the signals
+    /// ([`GraphFactors::sample_mean_squared_distances`](crate::signals::GraphFactors::sample_mean_squared_distances)).
     MeanSquaredDistances,
 }
 
@@ -448,6 +450,19 @@ fn observe(
     seed: u64,
     device: &Device,
 ) -> Result<Tensor<3>> {
+    // L2G's distance summary without noise has an exact sampler that skips the signals.
+    if config.observation == Observation::MeanSquaredDistances
+        && config.noise_std == 0.0
+        && config.num_signals >= factors.num_nodes
+        && !config.normalize_max_eigenvalue
+    {
+        return factors.sample_mean_squared_distances(
+            range,
+            config.num_signals,
+            derive_seed(seed, SIGNAL_STREAM),
+            device,
+        );
+    }
     let signals = if config.observation.needs_signals() {
         Some(factors.sample(
             range.clone(),

@@ -419,3 +419,51 @@ fn invalid_inputs_are_errors() {
     assert!(ClassFeatures::default().sample(&[0, 2], 2, 0).is_err());
     assert!(ClassFeatures::default().sample(&[], 2, 0).is_err());
 }
+
+/// Bartlett's sampler of L2G's distance summary has the law of the signal path: for one pair,
+/// `z = (1/P) Σ_p d_p²` with `d_p ~ N(0, v)`, `v = Σ_ii + Σ_jj − 2Σ_ij`, so `E z = v` and
+/// `Var z = 2v²/P`. Checked over 3000 draws (P = 8, N = 4) against those closed forms, and the
+/// signal path gives the same moments; P < N is an error.
+#[test]
+fn bartlett_distances_have_the_law_of_sampled_signals() {
+    let dev = device();
+    let g = weighted(4, &[(0, 1, 1.0), (1, 2, 2.0), (2, 3, 0.5), (0, 3, 1.5)]);
+    let reps = 3000;
+    let graphs = vec![g; reps];
+    let model = SignalModel::GaussianSmooth { epsilon: 0.5 };
+    let factors = graph_factors(&graphs, &model, 0).unwrap();
+    let cov = &factors.covariances[..16];
+    let p = 8usize;
+    let fast = to_vec_f32(
+        factors
+            .sample_mean_squared_distances(0..reps, p, 3, &dev)
+            .unwrap(),
+    );
+    let slow = to_vec_f32(
+        mean_squared_distances(factors.sample(0..reps, p, 0.0, 4, &dev).unwrap()).unwrap(),
+    );
+    for (i, j) in [(0usize, 1usize), (0, 2), (1, 3)] {
+        let v = (cov[i * 4 + i] + cov[j * 4 + j] - 2.0 * cov[i * 4 + j]) as f64;
+        let var = 2.0 * v * v / p as f64;
+        for (name, z) in [("bartlett", &fast), ("signals", &slow)] {
+            let xs: Vec<f64> = (0..reps).map(|r| z[r * 16 + i * 4 + j] as f64).collect();
+            let mean = xs.iter().sum::<f64>() / reps as f64;
+            let sample_var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (reps - 1) as f64;
+            // Standard error of the mean is sqrt(var / reps); of the variance about var·sqrt(2/reps)
+            // times a kurtosis factor (≤ 3 here): allow 5 of each.
+            assert!(
+                (mean - v).abs() < 5.0 * (var / reps as f64).sqrt(),
+                "{name} ({i},{j}): mean {mean} vs {v}"
+            );
+            assert!(
+                (sample_var - var).abs() < 5.0 * 3.0 * var * (2.0 / reps as f64).sqrt(),
+                "{name} ({i},{j}): variance {sample_var} vs {var}"
+            );
+        }
+        assert_eq!(fast[i * 4 + i], 0.0);
+    }
+    assert!(matches!(
+        factors.sample_mean_squared_distances(0..2, 3, 0, &dev),
+        Err(GslError::InvalidArgument { .. })
+    ));
+}
