@@ -83,17 +83,9 @@ struct Output {
     rows: Vec<MethodRow>,
 }
 
-/// Peak resident set size of this process in MiB (`VmHWM`).
+/// Peak resident set size of this process in MiB (`VmHWM`), NaN where unknown.
 fn peak_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
+    crate::report::peak_rss_kib().map_or(f64::NAN, |kib| kib as f64 / 1024.0)
 }
 
 /// Resets `VmHWM` to the current RSS (Linux `clear_refs` value 5); harmless where unsupported.

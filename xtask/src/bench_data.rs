@@ -11,7 +11,7 @@ use gsl::data::ensembles::{ErdosRenyi, Generator};
 use gsl::data::supervised::{Recipe, SplitSizes};
 use serde::Serialize;
 
-use crate::report::{Row, machine, print_table, run_python_reference, write_json};
+use crate::report::{Row, machine, peak_rss_kib, print_table, run_python_reference, write_json};
 
 struct Sizes {
     er_count: usize,
@@ -33,13 +33,6 @@ struct Output {
     speedup_er: Option<f64>,
     speedup_l2g: Option<f64>,
     python: Option<serde_json::Value>,
-}
-
-/// Peak resident set size of this process so far (`VmHWM`, KiB), if the kernel reports it.
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 pub fn run(quick: bool, device_name: &str, with_python: bool) -> Result<(), String> {

@@ -46,14 +46,6 @@ fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
-/// Peak resident memory of this process so far (Linux `VmHWM`), in GiB.
-fn peak_memory_gib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / (1024.0 * 1024.0))
-}
-
 fn load_batch(path: &Path, n: usize, device: &Device) -> Result<Tensor<3>, String> {
     let m = read_matrix(path).map_err(err)?;
     let b = m.rows / n;
@@ -270,7 +262,9 @@ pub fn run(quick: bool, device_name: &str, with_python: bool) -> Result<(), Stri
         let (graph, report) =
             large_scale_log_model(x, &LargeScaleConfig::new(10), None).map_err(err)?;
         let t = start.elapsed().as_secs_f64();
-        let peak = peak_memory_gib().unwrap_or(f64::NAN);
+        let peak = crate::report::peak_rss_kib()
+            .map(|kib| kib as f64 / (1024.0 * 1024.0))
+            .unwrap_or(f64::NAN);
         rows.push(row(
             "gsl large-scale log model (k=10, kk=30)",
             format!("N={n} d={d}"),

@@ -144,3 +144,11 @@ pub fn run_python_reference(
         },
     }
 }
+
+/// Peak resident set size of this process so far (Linux `VmHWM`, KiB); `None` where the kernel
+/// does not report it.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}

@@ -4,40 +4,9 @@
 use burn::tensor::{Device, Tensor, TensorData};
 use gsl_core::tensor::to_vec_f32;
 use gsl_core::train::seeded_rng;
-use gsl_core::{Graph, GslError, Result};
+use gsl_core::{GslError, Result};
 use nalgebra::{DMatrix, SymmetricEigen};
 use rand_distr::{Distribution, StandardNormal};
-
-/// Largest number of gathered message values (`E × columns`) one sparse product holds.
-const MAX_MESSAGE_VALUES: usize = 1 << 26;
-
-/// `A · X` with gsl-core's [`Graph::spmm`], over blocks of columns of `X` so that the `E × F`
-/// gathered messages never exceed [`MAX_MESSAGE_VALUES`] values (256 MiB in f32): a graph with
-/// 20M stored edges and 128 features would otherwise gather 10 GiB at once.
-pub(crate) fn spmm_by_columns(graph: &Graph, x: Tensor<2>) -> Result<Tensor<2>> {
-    spmm_column_blocks(graph, x, MAX_MESSAGE_VALUES)
-}
-
-fn spmm_column_blocks(graph: &Graph, x: Tensor<2>, max_values: usize) -> Result<Tensor<2>> {
-    let f = x.dims()[1];
-    let cols = (max_values / graph.num_edges().max(1)).clamp(1, f.max(1));
-    if cols >= f {
-        return graph.spmm(x);
-    }
-    let blocks = (0..f.div_ceil(cols))
-        .map(|b| graph.spmm(x.clone().narrow(1, b * cols, cols.min(f - b * cols))))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Tensor::cat(blocks, 1))
-}
-
-/// `A^k X` by `k` products of [`spmm_by_columns`].
-pub(crate) fn propagate_by_columns(graph: &Graph, x: Tensor<2>, k: usize) -> Result<Tensor<2>> {
-    let mut h = x;
-    for _ in 0..k {
-        h = spmm_by_columns(graph, h)?;
-    }
-    Ok(h)
-}
 
 /// Host copy of a small device matrix.
 pub(crate) fn to_host(t: Tensor<2>) -> DMatrix<f64> {
@@ -153,19 +122,6 @@ mod tests {
 
     fn projector(u: Tensor<2>) -> Vec<f32> {
         to_vec_f32(u.clone().matmul(u.transpose()))
-    }
-
-    #[test]
-    fn column_blocks_give_the_full_product() {
-        let device = gsl_core::device::device_from_name("flex").unwrap();
-        let edges = gsl_core::EdgeList::from_pairs(4, &[(0, 1), (1, 2), (2, 3)]).unwrap();
-        let graph = Graph::from_edges(&edges, gsl_core::BuildOptions::default(), &device).unwrap();
-        let x: Vec<f32> = (0..20).map(|i| i as f32).collect();
-        let x = Tensor::<2>::from_data(TensorData::new(x, [4, 5]), &device);
-        let full = to_vec_f32(graph.spmm(x.clone()).unwrap());
-        // 6 stored edges and at most 13 values: blocks of 2 columns (the last one ragged).
-        let blocked = to_vec_f32(spmm_column_blocks(&graph, x, 13).unwrap());
-        assert_eq!(full, blocked);
     }
 
     #[test]

@@ -15,7 +15,6 @@ use gsl_core::{AttributedGraph, Graph, GslError, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::framework::Embed;
-use crate::linalg::spmm_by_columns;
 
 /// How the smoothed features of the different `r` are combined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,7 +108,7 @@ fn smooth(graph: &Graph, x: &Tensor<2>, r: f64, k: usize) -> Result<Tensor<2>> {
     let mut denominator = w0;
     let mut h = x.clone();
     for _ in 0..k {
-        h = spmm_by_columns(&a, h)?;
+        h = a.spmm(h)?;
         let w = row_cosine(x, &h).exp();
         numerator = numerator.add(h.clone().mul(w.clone()));
         denominator = denominator.add(w);

@@ -19,9 +19,7 @@ use gsl_core::ops::{add_self_loops, degree, gcn_norm};
 use gsl_core::{AttributedGraph, GslError, Result};
 
 use crate::framework::Embed;
-use crate::linalg::{
-    propagate_by_columns, randomized_left_singular_vectors, thin_left_singular_vectors,
-};
+use crate::linalg::{randomized_left_singular_vectors, thin_left_singular_vectors};
 
 /// Hyperparameters of [`Sagsc`]; defaults are PyAGC's (`p = 2`, Cora 5) and the paper's
 /// `c = 2^{-1/2}`.
@@ -113,7 +111,7 @@ impl Embed for Sagsc {
             .weights_or_ones()
             .div(row_sums.select(0, with_second_loop.src()));
         let s = with_second_loop.with_weights(w)?;
-        let h = propagate_by_columns(&s, data.features.clone(), self.config.p)?;
+        let h = gsl_core::ops::propagate(&s, data.features.clone(), self.config.p)?;
         // Step 2: centre the columns.
         let h = h.clone().sub(h.mean_dim(0));
         // Step 3.

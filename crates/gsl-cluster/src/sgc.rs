@@ -9,7 +9,7 @@ use gsl_core::tensor::ensure_finite;
 use gsl_core::{AttributedGraph, Result};
 
 use crate::framework::Embed;
-use crate::linalg::propagate_by_columns;
+use gsl_core::ops::propagate;
 
 /// Hyperparameters of [`Sgc`].
 #[derive(Config, Debug, PartialEq)]
@@ -37,6 +37,6 @@ impl Embed for Sgc {
     fn embed(&self, data: &AttributedGraph) -> Result<Tensor<2>> {
         ensure_finite(&data.features, "SGC features")?;
         let norm = gcn_norm(&data.graph)?;
-        propagate_by_columns(&norm, data.features.clone(), self.config.k)
+        propagate(&norm, data.features.clone(), self.config.k)
     }
 }

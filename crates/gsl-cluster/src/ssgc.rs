@@ -9,7 +9,6 @@ use gsl_core::ops::gcn_norm;
 use gsl_core::{AttributedGraph, GslError, Result};
 
 use crate::framework::Embed;
-use crate::linalg::spmm_by_columns;
 
 /// Hyperparameters of [`Ssgc`]; defaults are PyAGC's (`K = 5`, `α = 0.05`; its Cora setting
 /// is `K = 12`).
@@ -62,7 +61,7 @@ impl Embed for Ssgc {
         let mut h = x.clone();
         let mut sum = x.zeros_like();
         for _ in 0..k {
-            h = spmm_by_columns(&t, h)?;
+            h = t.spmm(h)?;
             sum = sum.add(h.clone());
         }
         Ok(x.mul_scalar(alpha)
