@@ -3,7 +3,7 @@
 //!
 //! Target (issue 3): at least 20× faster than the Python version. Peak memory is reported for
 //! both processes (this one from `VmHWM` in `/proc/self/status`, Python's from
-//! `resource.getrusage`).
+//! its own `VmHWM`, else `resource.getrusage`).
 
 use std::time::Instant;
 
@@ -136,7 +136,7 @@ pub fn run(quick: bool, device_name: &str, with_python: bool) -> Result<(), Stri
         .and_then(|p| p.get("peak_rss_kib"))
         .and_then(serde_json::Value::as_f64)
     {
-        println!("peak memory (python, ru_maxrss): {:.1} MiB", kib / 1024.0);
+        println!("peak memory (python, VmHWM): {:.1} MiB", kib / 1024.0);
     }
     let out = Output {
         suite: "data",
