@@ -47,11 +47,16 @@ pub enum Moment {
 /// Errors: those of gsl-core's covariance/correlation (empty batch, `P < 2`, NaN/Inf, a
 /// zero-variance node for correlation), a NaN or negative threshold.
 pub fn covariance_graph(signals: Tensor<3>, moment: Moment, threshold: f32) -> Result<Tensor<3>> {
-    let c = match moment {
-        Moment::Covariance => covariance(signals)?,
-        Moment::Correlation => correlation(signals)?,
-    };
-    hard_threshold(c.abs(), threshold, false)
+    hard_threshold(second_moment(signals, moment)?.abs(), threshold, false)
+}
+
+/// The sample covariance or correlation `[B, N, N]` of signals `[B, N, P]` (gsl-core's
+/// [`covariance`] / [`correlation`]), with their errors.
+pub fn second_moment(signals: Tensor<3>, moment: Moment) -> Result<Tensor<3>> {
+    match moment {
+        Moment::Covariance => covariance(signals),
+        Moment::Correlation => correlation(signals),
+    }
 }
 
 #[cfg(test)]

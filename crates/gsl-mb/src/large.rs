@@ -2,8 +2,10 @@
 //! smooth signals", ICLR): the log model of [`crate::smooth`] with
 //!
 //! 1. its variables restricted to a **candidate support**: the pairs among each node's `kk`
-//!    nearest neighbours (gsl-core's exact kNN on the device, chunked, so memory is
-//!    `O(chunk·N + N·kk)`, never `N²`), default `kk = 3k` as in pygsp;
+//!    nearest neighbours, default `kk = 3k` as in pygsp. The neighbours come from gsl-core's
+//!    exact kNN on the device (chunked, so memory is `O(chunk·N + N·kk)`, never `N²`, but time
+//!    `O(N²d)`), or from NN-descent ([`crate::ann`], [`CandidateSearch::NnDescent`]), the
+//!    approximate search the paper relies on for its `O(N log N)` cost;
 //! 2. **automatic θ** for a desired average degree `k` (§3, Theorem 1): with node `j`'s sorted
 //!    squared distances `z₁ ≤ z₂ ≤ …` and `b_k = Σ_{i≤k} z_i`, node `j` gets exactly `k` edges in
 //!    the log model with `α = β = 1` on `θZ` for `θ ∈ (1/√(k z²_{k+1} − b_k z_{k+1}),
@@ -21,8 +23,20 @@ use gsl_core::tensor::{to_vec_f32, to_vec_i64};
 use gsl_core::{EdgeList, Graph, GslError, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::ann::{NnDescentConfig, nn_descent};
 use crate::smooth::{PairSupport, SmoothConfig, SmoothState, learn_smooth};
 use crate::solver::{ProgressFn, SolveReport};
+
+/// How [`large_scale_log_model`] finds each node's `kk` candidate neighbours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum CandidateSearch {
+    /// gsl-core's exact kNN on the device, `O(N²d)` work.
+    #[default]
+    Exact,
+    /// NN-descent on the host ([`crate::ann::nn_descent`] with its defaults and the config's
+    /// seed): approximate, about `O(N log N)` work.
+    NnDescent,
+}
 
 /// Hyperparameters of [`large_scale_log_model`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -41,13 +55,19 @@ pub struct LargeScaleConfig {
     pub max_iter: usize,
     /// Drop weights below this fraction of the largest.
     pub rel_edge: f64,
-    /// Query rows per kNN block.
+    /// Query rows per kNN block (exact search).
     pub chunk_size: usize,
+    /// Exact or approximate candidate search.
+    #[serde(default)]
+    pub search: CandidateSearch,
+    /// Seed of the approximate search.
+    #[serde(default)]
+    pub seed: u64,
 }
 
 impl LargeScaleConfig {
     /// Average degree `k`, `kk = 3k` candidates, automatic θ, step 0.5, `tol = 1e-5`,
-    /// 1000 iterations, `rel_edge = 1e-5`, kNN blocks of 1024 rows.
+    /// 1000 iterations, `rel_edge = 1e-5`, exact kNN in blocks of 1024 rows, seed 0.
     pub fn new(k: usize) -> Self {
         Self {
             k,
@@ -58,6 +78,8 @@ impl LargeScaleConfig {
             max_iter: 1000,
             rel_edge: 1e-5,
             chunk_size: 1024,
+            search: CandidateSearch::Exact,
+            seed: 0,
         }
     }
 
@@ -182,10 +204,10 @@ pub fn automatic_theta(sorted: &[Vec<f32>], k: usize) -> Result<f64> {
 
 /// The candidate support and its squared distances from a kNN search: the pairs `{i, j}` with
 /// `j` among `i`'s neighbours (or `i` among `j`'s), once each. `idx`, `dist` are `[N, kk]`.
-fn candidate_support(n: usize, idx: &[i64], dist: &[f32], kk: usize) -> Vec<(usize, usize, f32)> {
+fn candidate_support(n: usize, idx: &[usize], dist: &[f32], kk: usize) -> Vec<(usize, usize, f32)> {
     let mut pairs: Vec<(usize, usize, f32)> = (0..n * kk)
         .map(|e| {
-            let (i, j) = (e / kk, idx[e] as usize);
+            let (i, j) = (e / kk, idx[e]);
             (i.min(j), i.max(j), dist[e])
         })
         .collect();
@@ -197,6 +219,9 @@ fn candidate_support(n: usize, idx: &[i64], dist: &[f32], kk: usize) -> Vec<(usi
 /// Learns a sparse graph on the rows of `x` `[N, d]` with the large-scale log model (see the
 /// module docs). Returns the undirected weighted graph (both directions stored) and the FBF
 /// report, whose estimate holds the weights on the candidate pairs.
+///
+/// `progress` sees the FBF steps (and, with [`CandidateSearch::NnDescent`], first the
+/// NN-descent rounds).
 ///
 /// Errors: an invalid config, `kk >= N`, NaN/Inf in `x`, divergence.
 ///
@@ -220,7 +245,7 @@ fn candidate_support(n: usize, idx: &[i64], dist: &[f32], kk: usize) -> Vec<(usi
 pub fn large_scale_log_model(
     x: Tensor<2>,
     config: &LargeScaleConfig,
-    progress: Option<ProgressFn<'_>>,
+    mut progress: Option<ProgressFn<'_>>,
 ) -> Result<(Graph, SolveReport<SmoothState>)> {
     config.validate()?;
     let [n, _] = x.dims();
@@ -232,11 +257,21 @@ pub fn large_scale_log_model(
         ));
     }
     let device = x.device();
-    let mut options = KnnOptions::new(kk);
-    options.chunk_size = config.chunk_size;
-    let (idx, dist) = knn(x, &options)?;
-    let idx = to_vec_i64(idx);
-    let dist = to_vec_f32(dist);
+    let (idx, dist) = match config.search {
+        CandidateSearch::Exact => {
+            let mut options = KnnOptions::new(kk);
+            options.chunk_size = config.chunk_size;
+            let (idx, dist) = knn(x, &options)?;
+            let idx = to_vec_i64(idx).into_iter().map(|j| j as usize).collect();
+            (idx, to_vec_f32(dist))
+        }
+        CandidateSearch::NnDescent => {
+            let mut ann = NnDescentConfig::new(kk);
+            ann.seed = config.seed;
+            let nn = nn_descent(x, &ann, progress.as_mut().map(|f| &mut **f as _))?;
+            (nn.indices, nn.distances)
+        }
+    };
     let theta = match config.theta {
         Some(t) => t,
         None => {

@@ -10,6 +10,7 @@ use gsl_core::{GslError, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::baselines::{Moment, covariance_graph};
+use crate::deconv::{DeconvScale, deconvolve_signals};
 use crate::glasso::{GlassoConfig, graphical_lasso};
 use crate::large::{LargeScaleConfig, large_scale_log_model};
 use crate::smooth::{PairSupport, SmoothConfig, learn_smooth, squared_distance_halfvec};
@@ -33,10 +34,18 @@ pub enum Method {
     },
     /// Exact kNN graph of the node signals (rows).
     Knn(KnnOptions),
+    /// Network deconvolution of the magnitude of the sample covariance or correlation (zero
+    /// diagonal), see [`deconvolve_signals`]; the estimate is the dense direct matrix.
+    Deconvolution {
+        /// Covariance or correlation as the observed dependency matrix.
+        moment: Moment,
+        /// The scale of the eigenvalue map.
+        scale: DeconvScale,
+    },
 }
 
 impl Method {
-    /// Short name (`glasso`, `log`, `l2`, `large`, `covar`, `knn`).
+    /// Short name (`glasso`, `log`, `l2`, `large`, `covar`, `knn`, `nd`).
     pub fn name(&self) -> &'static str {
         match self {
             Method::GraphicalLasso(_) => "glasso",
@@ -47,6 +56,7 @@ impl Method {
             Method::LargeScale(_) => "large",
             Method::Covar { .. } => "covar",
             Method::Knn(_) => "knn",
+            Method::Deconvolution { .. } => "nd",
         }
     }
 }
@@ -171,6 +181,13 @@ pub fn learn(
         }
         Method::Covar { moment, threshold } => {
             let g = covariance_graph(signals, *moment, *threshold)?;
+            Ok(Learned {
+                estimate: Estimate::Dense(Box::new(g)),
+                summary: Summary::direct(name, start.elapsed().as_secs_f64()),
+            })
+        }
+        Method::Deconvolution { moment, scale } => {
+            let g = deconvolve_signals(signals, *moment, *scale)?;
             Ok(Learned {
                 estimate: Estimate::Dense(Box::new(g)),
                 summary: Summary::direct(name, start.elapsed().as_secs_f64()),
