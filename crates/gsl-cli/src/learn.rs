@@ -4,7 +4,8 @@
 //! transposed layout, e.g. scikit-learn's `n_samples × n_features`). Output by extension:
 //! `.csv` (`src,dst,weight`, one row per undirected edge with `src < dst`), `.npz` (the same
 //! edges as arrays) or `.npy` (the dense `N × N` estimate; for the graphical lasso the full
-//! precision matrix, diagonal included).
+//! precision matrix, diagonal included). `nd` deconvolves the magnitude of the sample
+//! correlation (zero diagonal).
 
 use std::path::{Path, PathBuf};
 
@@ -15,9 +16,11 @@ use gsl::core::tensor::to_vec_f32;
 use gsl::core::train::Progress;
 use gsl::core::{EdgeList, GslError, Result};
 use gsl::data::loaders::{Matrix, read_matrix, write_matrix};
+use gsl::mb::ann::NnDescentConfig;
 use gsl::mb::baselines::Moment;
+use gsl::mb::deconv::DeconvScale;
 use gsl::mb::glasso::GlassoConfig;
-use gsl::mb::large::LargeScaleConfig;
+use gsl::mb::large::{CandidateSearch, LargeScaleConfig};
 use gsl::mb::learn::{Estimate, Method, learn};
 use gsl::mb::smooth::SmoothConfig;
 use gsl::mb::solver::IterationInfo;
@@ -39,15 +42,22 @@ pub struct LearnArgs {
     /// The input has one row per sample and one column per node.
     #[arg(long)]
     pub samples_as_rows: bool,
-    /// glasso: ℓ1 weight; log: log-barrier weight; l2: penalty weight.
+    /// glasso: ℓ1 weight; log: log-barrier weight; l2: penalty weight; nd: fixed scale α of
+    /// the eigenvalue map μ → μ/(1 + αμ) instead of the spectral bound.
     #[arg(long)]
     pub alpha: Option<f64>,
-    /// log: ℓ2 weight (default 1).
+    /// log: ℓ2 weight (default 1); nd: bound β ∈ (0, 1) on the direct spectrum (default 0.99).
     #[arg(long)]
     pub beta: Option<f64>,
-    /// knn: neighbours per node; large: desired average degree (default 10).
+    /// knn, ann: neighbours per node; large: desired average degree (default 10).
     #[arg(long)]
     pub k: Option<usize>,
+    /// large: take the candidate neighbours from NN-descent instead of the exact kNN.
+    #[arg(long)]
+    pub approximate: bool,
+    /// ann, large --approximate: seed of NN-descent (default 0).
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// covar/corr: keep entries with magnitude above this (default 0.1); log, l2: drop learned
     /// weights at or below this in the edge-list output (default 1e-4 · largest weight).
     #[arg(long)]
@@ -83,6 +93,10 @@ pub enum MethodArg {
     Corr,
     /// Exact kNN graph (symmetrised, Gaussian weights).
     Knn,
+    /// Approximate kNN graph by NN-descent (symmetrised, Gaussian weights).
+    Ann,
+    /// Network deconvolution of the sample correlation (Feizi et al. 2013).
+    Nd,
 }
 
 fn method(args: &LearnArgs) -> Result<Method> {
@@ -98,14 +112,29 @@ fn method(args: &LearnArgs) -> Result<Method> {
     };
     let iterative = matches!(
         args.method,
-        MethodArg::Glasso | MethodArg::Log | MethodArg::L2 | MethodArg::Large
+        MethodArg::Glasso | MethodArg::Log | MethodArg::L2 | MethodArg::Large | MethodArg::Ann
     );
     unused("tol", !iterative && args.tol.is_some())?;
     unused("max-iter", !iterative && args.max_iter.is_some())?;
-    unused("beta", args.method != MethodArg::Log && args.beta.is_some())?;
+    unused(
+        "beta",
+        !matches!(args.method, MethodArg::Log | MethodArg::Nd) && args.beta.is_some(),
+    )?;
     unused(
         "k",
-        !matches!(args.method, MethodArg::Knn | MethodArg::Large) && args.k.is_some(),
+        !matches!(
+            args.method,
+            MethodArg::Knn | MethodArg::Large | MethodArg::Ann
+        ) && args.k.is_some(),
+    )?;
+    unused(
+        "approximate",
+        args.method != MethodArg::Large && args.approximate,
+    )?;
+    unused(
+        "seed",
+        !(args.method == MethodArg::Ann || args.method == MethodArg::Large && args.approximate)
+            && args.seed.is_some(),
     )?;
     let method = match args.method {
         MethodArg::Glasso => {
@@ -129,6 +158,10 @@ fn method(args: &LearnArgs) -> Result<Method> {
             unused("alpha", args.alpha.is_some())?;
             unused("threshold", args.threshold.is_some())?;
             let mut c = LargeScaleConfig::new(args.k.unwrap_or(10));
+            if args.approximate {
+                c.search = CandidateSearch::NnDescent;
+            }
+            c.seed = args.seed.unwrap_or(c.seed);
             c.tol = args.tol.unwrap_or(c.tol);
             c.max_iter = args.max_iter.unwrap_or(c.max_iter);
             Method::LargeScale(c)
@@ -152,6 +185,35 @@ fn method(args: &LearnArgs) -> Result<Method> {
             o.symmetrize = true;
             o.weighting = KnnWeighting::Gaussian { sigma: None };
             Method::Knn(o)
+        }
+        MethodArg::Ann => {
+            unused("alpha", args.alpha.is_some())?;
+            unused("threshold", args.threshold.is_some())?;
+            let mut c = NnDescentConfig::new(args.k.unwrap_or(10));
+            c.seed = args.seed.unwrap_or(c.seed);
+            c.delta = args.tol.unwrap_or(c.delta);
+            c.max_iter = args.max_iter.unwrap_or(c.max_iter);
+            Method::Ann {
+                config: c,
+                weighting: KnnWeighting::Gaussian { sigma: None },
+            }
+        }
+        MethodArg::Nd => {
+            unused("threshold", args.threshold.is_some())?;
+            let scale = match (args.alpha, args.beta) {
+                (Some(_), Some(_)) => {
+                    return Err(GslError::invalid(
+                        "alpha",
+                        "--method nd takes either --alpha (fixed scale) or --beta (spectral bound)",
+                    ));
+                }
+                (Some(a), None) => DeconvScale::Alpha(a),
+                (None, b) => DeconvScale::SpectralBound(b.unwrap_or(0.99)),
+            };
+            Method::Deconvolution {
+                moment: Moment::Correlation,
+                scale,
+            }
         }
     };
     Ok(method)
@@ -229,6 +291,7 @@ pub fn run(args: &LearnArgs, device: &Device) -> Result<()> {
         Method::GraphicalLasso(c) => c.max_iter,
         Method::Smooth(c) => c.max_iter,
         Method::LargeScale(c) => c.max_iter,
+        Method::Ann { config, .. } => config.max_iter,
         _ => 0,
     };
     let bar = Progress::new(max_iter as u64, method.name(), args.quiet || max_iter == 0);

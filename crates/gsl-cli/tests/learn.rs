@@ -158,6 +158,25 @@ fn bad_arguments_and_input_are_errors() {
         "{}",
         text(&out)
     );
+    // Options of other methods, and both scales of network deconvolution at once.
+    let out = run(&["--method", "knn", "--approximate"]);
+    assert!(
+        !out.status.success() && text(&out).contains("approximate"),
+        "{}",
+        text(&out)
+    );
+    let out = run(&["--method", "nd", "--alpha", "1", "--beta", "0.9"]);
+    assert!(
+        !out.status.success() && text(&out).contains("alpha"),
+        "{}",
+        text(&out)
+    );
+    let out = run(&["--method", "nd", "--beta", "1.5"]);
+    assert!(
+        !out.status.success() && text(&out).contains("beta"),
+        "{}",
+        text(&out)
+    );
     // NaN signals.
     let nan = dir.path().join("nan.csv");
     std::fs::write(&nan, "1,2,3\nnan,1,2\n0,1,0\n").unwrap();
@@ -195,6 +214,7 @@ fn knn_and_covar_baselines_write_edge_lists() {
     write_signals(&input);
     for (method, extra) in [
         ("knn", vec!["--k", "2"]),
+        ("ann", vec!["--k", "2", "--seed", "3"]),
         ("corr", vec!["--threshold", "0.5"]),
     ] {
         let output = dir.path().join(format!("{method}.csv"));
@@ -211,7 +231,7 @@ fn knn_and_covar_baselines_write_edge_lists() {
         let out = gsl(&args);
         assert!(out.status.success(), "{method}: {}", text(&out));
         let edges = read_edges_csv(&output);
-        // Both baselines find exactly the 6 within-group pairs.
+        // All three baselines find exactly the 6 within-group pairs.
         let mut pairs: Vec<(usize, usize)> = edges.iter().map(|e| (e.0, e.1)).collect();
         pairs.sort();
         assert_eq!(
@@ -220,4 +240,41 @@ fn knn_and_covar_baselines_write_edge_lists() {
             "{method}"
         );
     }
+}
+
+#[test]
+fn network_deconvolution_recovers_a_chain() {
+    // A random walk over 6 nodes (x_{i+1} = x_i + noise): correlation is highest between far
+    // nodes late in the walk, but the deconvolved graph's 5 heaviest edges are the chain.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("walk.csv");
+    let output = dir.path().join("nd.csv");
+    let (n, samples) = (6, 4000);
+    let mut state = 11u64;
+    let mut rows = vec![Vec::with_capacity(samples); n];
+    for _ in 0..samples {
+        let mut level = 0.0f32;
+        for row in rows.iter_mut() {
+            level += noise(&mut state);
+            row.push(format!("{level}"));
+        }
+    }
+    let csv: String = rows.iter().map(|r| r.join(",") + "\n").collect();
+    std::fs::write(&input, csv).unwrap();
+    let out = gsl(&[
+        "learn",
+        "--method",
+        "nd",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("learn nd"), "{}", text(&out));
+    let mut edges = read_edges_csv(&output);
+    edges.sort_by(|a, b| b.2.total_cmp(&a.2));
+    let mut top: Vec<(usize, usize)> = edges[..n - 1].iter().map(|e| (e.0, e.1)).collect();
+    top.sort();
+    assert_eq!(top, vec![(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]);
 }

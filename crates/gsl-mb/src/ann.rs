@@ -20,9 +20,10 @@
 //! on the number of threads.
 
 use burn::tensor::Tensor;
+use gsl_core::similarity::KnnWeighting;
 use gsl_core::tensor::{ensure_finite, to_vec_f32};
 use gsl_core::train::{derive_seed, seeded_rng};
-use gsl_core::{GslError, Result};
+use gsl_core::{BuildOptions, EdgeList, Graph, GslError, Result};
 use rand::RngExt;
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
@@ -425,6 +426,51 @@ pub fn nn_descent(
         iterations,
         converged,
     })
+}
+
+/// The undirected approximate kNN graph of the rows of `x` `[N, d]`: an edge between `i` and
+/// each of its NN-descent neighbours, both directions stored, a pair found from both sides
+/// keeping the larger weight. Weights as gsl-core's kNN graph: [`KnnWeighting::Distance`] is the
+/// Euclidean distance, [`KnnWeighting::Gaussian`] `exp(−d²/(2σ²))` with `σ` the mean neighbour
+/// distance when not given, [`KnnWeighting::Binary`] none. Returns the graph and the lists.
+///
+/// Errors: those of [`nn_descent`], a given Gaussian `σ` not finite and positive.
+pub fn ann_graph(
+    x: Tensor<2>,
+    config: &NnDescentConfig,
+    weighting: KnnWeighting,
+    progress: Option<ProgressFn<'_>>,
+) -> Result<(Graph, Neighbours)> {
+    if let KnnWeighting::Gaussian { sigma: Some(s) } = weighting
+        && !(s.is_finite() && s > 0.0)
+    {
+        return Err(GslError::invalid(
+            "sigma",
+            format!("must be finite and positive, got {s}"),
+        ));
+    }
+    let device = x.device();
+    let nn = nn_descent(x, config, progress)?;
+    let (n, k) = (nn.n, nn.k);
+    let distance: Vec<f32> = nn.distances.iter().map(|d| d.sqrt()).collect();
+    let weights = match weighting {
+        KnnWeighting::Binary => None,
+        KnnWeighting::Distance => Some(distance),
+        KnnWeighting::Gaussian { sigma } => {
+            let sigma =
+                sigma.unwrap_or_else(|| distance.iter().sum::<f32>() / distance.len() as f32);
+            Some(if sigma > 0.0 {
+                let scale = -1.0 / (2.0 * sigma * sigma);
+                distance.iter().map(|d| (d * d * scale).exp()).collect()
+            } else {
+                vec![1.0; distance.len()]
+            })
+        }
+    };
+    let src: Vec<usize> = (0..n * k).map(|e| e / k).collect();
+    let edges = EdgeList::new(n, src, nn.indices.clone(), weights)?;
+    let graph = Graph::from_edges(&edges, BuildOptions::default(), &device)?;
+    Ok((graph, nn))
 }
 
 /// Turns a filled row into a max-heap on distance.

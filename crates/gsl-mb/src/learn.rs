@@ -5,10 +5,11 @@
 use burn::tensor::Tensor;
 use gsl_core::Graph;
 use gsl_core::dense::from_halfvec;
-use gsl_core::similarity::{KnnOptions, covariance, knn_graph};
+use gsl_core::similarity::{KnnOptions, KnnWeighting, covariance, knn_graph};
 use gsl_core::{GslError, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::ann::{NnDescentConfig, ann_graph};
 use crate::baselines::{Moment, covariance_graph};
 use crate::deconv::{DeconvScale, deconvolve_signals};
 use crate::glasso::{GlassoConfig, graphical_lasso};
@@ -34,6 +35,14 @@ pub enum Method {
     },
     /// Exact kNN graph of the node signals (rows).
     Knn(KnnOptions),
+    /// Approximate kNN graph of the node signals by NN-descent (undirected), see
+    /// [`ann_graph`].
+    Ann {
+        /// NN-descent settings (`k`, sample rate, stop rule, seed).
+        config: NnDescentConfig,
+        /// Edge weights.
+        weighting: KnnWeighting,
+    },
     /// Network deconvolution of the magnitude of the sample covariance or correlation (zero
     /// diagonal), see [`deconvolve_signals`]; the estimate is the dense direct matrix.
     Deconvolution {
@@ -45,7 +54,7 @@ pub enum Method {
 }
 
 impl Method {
-    /// Short name (`glasso`, `log`, `l2`, `large`, `covar`, `knn`, `nd`).
+    /// Short name (`glasso`, `log`, `l2`, `large`, `covar`, `knn`, `ann`, `nd`).
     pub fn name(&self) -> &'static str {
         match self {
             Method::GraphicalLasso(_) => "glasso",
@@ -56,6 +65,7 @@ impl Method {
             Method::LargeScale(_) => "large",
             Method::Covar { .. } => "covar",
             Method::Knn(_) => "knn",
+            Method::Ann { .. } => "ann",
             Method::Deconvolution { .. } => "nd",
         }
     }
@@ -184,6 +194,31 @@ pub fn learn(
             Ok(Learned {
                 estimate: Estimate::Dense(Box::new(g)),
                 summary: Summary::direct(name, start.elapsed().as_secs_f64()),
+            })
+        }
+        Method::Ann { config, weighting } => {
+            let mut graphs = Vec::with_capacity(b);
+            let mut progress = progress;
+            let mut summary = Summary::direct(name, 0.0);
+            for i in 0..b {
+                let x = signals
+                    .clone()
+                    .slice([i..i + 1, 0..n, 0..p])
+                    .reshape([n, p]);
+                let (graph, nn) = ann_graph(
+                    x,
+                    config,
+                    *weighting,
+                    progress.as_mut().map(|f| &mut **f as _),
+                )?;
+                summary.iterations = summary.iterations.max(nn.iterations);
+                summary.converged &= nn.converged;
+                graphs.push(graph);
+            }
+            summary.seconds = start.elapsed().as_secs_f64();
+            Ok(Learned {
+                estimate: Estimate::Sparse(graphs),
+                summary,
             })
         }
         Method::Deconvolution { moment, scale } => {

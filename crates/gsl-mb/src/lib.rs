@@ -19,7 +19,7 @@
 //! - [`smooth`]: Kalofolias' log model and Dong et al.'s ℓ2 model on the half-vector `w`, by
 //!   the FBF primal–dual iteration, with an implicit degree operator on any pair support;
 //! - [`large`]: the large-scale log model (kNN candidate support, automatic θ);
-//! - [`ann`]: approximate kNN lists by NN-descent (host, rayon), and their recall;
+//! - [`ann`]: approximate kNN lists and graphs by NN-descent (host, rayon), and their recall;
 //! - [`baselines`]: hard thresholding and thresholded covariance/correlation (COVAR);
 //! - [`deconv`]: network deconvolution (eigenvalue map `μ → μ/(1 + αμ)`, host eigendecomposition);
 //! - [`select`]: parameter selection by a validation sweep with gsl-core's exact threshold
