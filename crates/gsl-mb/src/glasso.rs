@@ -18,14 +18,14 @@
 //! The penalty is on the off-diagonal entries, as in scikit-learn's `graphical_lasso`, so both
 //! solve the same problem.
 
-use burn::tensor::{Bool, Tensor, TensorData};
+use burn::tensor::{Bool, IndexingUpdateOp, Int, Tensor, TensorData};
 use gsl_core::tensor::{ensure_finite, to_vec_f32};
 use gsl_core::{GslError, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::linalg::{
-    Cholesky, check_broadcast, check_square, check_symmetric, cholesky_unchecked, diagonal,
-    eye_batch, off_diagonal_mask, soft_threshold,
+    check_broadcast, check_square, check_symmetric, cholesky_unchecked, diagonal, eye_batch,
+    off_diagonal_mask, soft_threshold,
 };
 use crate::solver::{Iteration, ProgressFn, SolveReport, StopRule, solve};
 
@@ -258,10 +258,6 @@ struct Gista {
 }
 
 impl Gista {
-    fn smooth(&self, precision: Tensor<3>, chol: &Cholesky) -> Tensor<1> {
-        inner(self.s.clone(), precision).sub(chol.log_det())
-    }
-
     /// `P(Θ)` of an accepted (positive-definite) iterate, without a factorisation.
     fn primal(&self, state: &GlassoState) -> Vec<f64> {
         to_f64(
@@ -307,23 +303,46 @@ impl Iteration for Gista {
         let mut precision = state.precision.clone();
         let mut covariance = state.covariance.clone();
         let mut smooth = state.smooth.clone();
+        // Problems still looking for a step. Trials after the first run on this sub-batch only
+        // (rows gathered by index), so one problem that needs many halvings does not make the
+        // whole batch refactorise.
+        let mut active: Vec<usize> = (0..b).collect();
         for _ in 0..self.max_backtracks {
-            let t = per_problem(&step, &device);
-            let candidate = gista_step_unchecked(
-                state.precision.clone(),
-                state.covariance.clone(),
-                self.s.clone(),
-                alpha.clone(),
-                t,
+            let all = active.len() == b;
+            let idx = Tensor::<1, Int>::from_data(
+                TensorData::new(
+                    active.iter().map(|&i| i as i64).collect::<Vec<_>>(),
+                    [active.len()],
+                ),
+                &device,
             );
+            let pick = |t: &Tensor<3>| {
+                if all {
+                    t.clone()
+                } else {
+                    t.clone().select(0, idx.clone())
+                }
+            };
+            let (theta, w, s, g) = (
+                pick(&state.precision),
+                pick(&state.covariance),
+                pick(&self.s),
+                pick(&grad),
+            );
+            let smooth_before = if all {
+                state.smooth.clone()
+            } else {
+                state.smooth.clone().select(0, idx.clone())
+            };
+            let steps: Vec<f32> = active.iter().map(|&i| step[i]).collect();
+            let t = per_problem(&steps, &device);
+            let candidate = gista_step_unchecked(theta.clone(), w, s.clone(), alpha.clone(), t);
             let chol = cholesky_unchecked(candidate.clone());
-            let cand_smooth = self.smooth(candidate.clone(), &chol);
-            let diff = candidate.clone().sub(state.precision.clone());
-            let step_t = Tensor::<1>::from_data(TensorData::new(step.clone(), [b]), &device);
-            let bound = state
-                .smooth
-                .clone()
-                .add(inner(diff.clone(), grad.clone()))
+            let cand_smooth = inner(s, candidate.clone()).sub(chol.log_det());
+            let diff = candidate.clone().sub(theta);
+            let step_t = Tensor::<1>::from_data(TensorData::new(steps, [active.len()]), &device);
+            let bound = smooth_before
+                .add(inner(diff.clone(), g))
                 .add(inner(diff.clone(), diff).div(step_t.mul_scalar(2.0)));
             // Rounding slack of f32 sums of size |bound|.
             let slack = bound.clone().abs().mul_scalar(1e-6).add_scalar(1e-6);
@@ -333,23 +352,51 @@ impl Iteration for Gista {
                 .float()
                 .mul(chol.positive.clone());
             let ok: Vec<bool> = to_vec_f32(decrease).into_iter().map(|v| v > 0.5).collect();
-            let newly: Vec<bool> = ok.iter().zip(&accepted).map(|(&o, &a)| o && !a).collect();
-            if newly.iter().any(|&v| v) {
+            if ok.iter().any(|&v| v) {
+                // Back to full batch size: rows of the sub-batch land at their problem's index.
+                let spread3 = |t: Tensor<3>| {
+                    if all {
+                        t
+                    } else {
+                        Tensor::<3>::zeros([b, n, n], &device).select_assign(
+                            0,
+                            idx.clone(),
+                            t,
+                            IndexingUpdateOp::Add,
+                        )
+                    }
+                };
+                let mut newly = vec![false; b];
+                for (&i, &o) in active.iter().zip(&ok) {
+                    newly[i] = o;
+                }
                 let mask3 = expand_mask(&newly, n, &device);
-                precision = precision.mask_where(mask3.clone(), candidate);
-                covariance = covariance.mask_where(mask3, chol.inverse());
-                let mask1 =
-                    Tensor::<1, Bool>::from_data(TensorData::new(newly.clone(), [b]), &device);
+                precision = precision.mask_where(mask3.clone(), spread3(candidate));
+                covariance = covariance.mask_where(mask3, spread3(chol.inverse()));
+                let cand_smooth = if all {
+                    cand_smooth
+                } else {
+                    Tensor::<1>::zeros([b], &device).select_assign(
+                        0,
+                        idx.clone(),
+                        cand_smooth,
+                        IndexingUpdateOp::Add,
+                    )
+                };
+                let mask1 = Tensor::<1, Bool>::from_data(TensorData::new(newly, [b]), &device);
                 smooth = smooth.mask_where(mask1, cand_smooth);
             }
-            for i in 0..b {
-                if newly[i] {
+            let mut still = Vec::with_capacity(active.len());
+            for (&i, &o) in active.iter().zip(&ok) {
+                if o {
                     accepted[i] = true;
-                } else if !accepted[i] {
+                } else {
                     step[i] *= 0.5;
+                    still.push(i);
                 }
             }
-            if accepted.iter().all(|&a| a) {
+            active = still;
+            if active.is_empty() {
                 break;
             }
         }
