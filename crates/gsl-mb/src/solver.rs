@@ -217,22 +217,31 @@ pub fn solve<I: Iteration>(
 /// read back to the host (pyGSL's stopping quantity, bounded by 2 so a start from zero is not
 /// mistaken for divergence).
 pub fn relative_change(previous: Tensor<2>, next: Tensor<2>) -> Vec<f64> {
+    relative_change_with_norm(previous, next, None).0
+}
+
+/// [`relative_change`] that reuses the row norms `‖prev‖` `[B, 1]` when the caller has them
+/// (from the previous step) and returns `‖next‖` for the next call: one pass over the
+/// iterates fewer per step.
+pub fn relative_change_with_norm(
+    previous: Tensor<2>,
+    next: Tensor<2>,
+    previous_norm: Option<Tensor<2>>,
+) -> (Vec<f64>, Tensor<2>) {
     let diff = next
         .clone()
         .sub(previous.clone())
         .square()
         .sum_dim(1)
         .sqrt();
-    let scale = previous
-        .square()
-        .sum_dim(1)
-        .sqrt()
-        .max_pair(next.square().sum_dim(1).sqrt())
-        .clamp_min(1e-12);
-    to_vec_f32(diff.div(scale))
+    let previous_norm = previous_norm.unwrap_or_else(|| previous.square().sum_dim(1).sqrt());
+    let next_norm = next.square().sum_dim(1).sqrt();
+    let scale = previous_norm.max_pair(next_norm.clone()).clamp_min(1e-12);
+    let change = to_vec_f32(diff.div(scale))
         .into_iter()
         .map(f64::from)
-        .collect()
+        .collect();
+    (change, next_norm)
 }
 
 #[cfg(test)]
