@@ -251,10 +251,12 @@ struct Gista {
     alpha: f32,
     tol: f64,
     max_backtracks: usize,
+    /// `P(Θ)` of every problem's latest iterate.
     objective: Vec<f64>,
+    /// Duality gap of every problem's latest iterate, `+∞` where it was not computed.
     gap: Vec<f64>,
-    /// Whether `gap` belongs to the latest iterate (false after a skipped certificate).
-    gap_current: bool,
+    /// Problems certified optimal (relative gap below `tol`): no longer updated.
+    frozen: Vec<bool>,
 }
 
 impl Gista {
@@ -268,22 +270,55 @@ impl Gista {
         )
     }
 
-    /// Objective and gap of an accepted iterate (one Cholesky of the dual point).
-    fn certify(&mut self, state: &GlassoState) {
+    /// Objective and gap of the problems `which` of an accepted iterate (one Cholesky of
+    /// their dual points); those whose relative gap is below `tol` are frozen.
+    fn certify(&mut self, state: &GlassoState, which: &[usize]) {
+        if which.is_empty() {
+            return;
+        }
+        let b = state.step.len();
+        let device = state.precision.device();
+        let pick3 = |t: &Tensor<3>| {
+            if which.len() == b {
+                t.clone()
+            } else {
+                t.clone().select(0, index_tensor(which, &device))
+            }
+        };
+        let smooth = if which.len() == b {
+            state.smooth.clone()
+        } else {
+            state.smooth.clone().select(0, index_tensor(which, &device))
+        };
         // Accepted iterates are positive definite and carry their inverse.
-        let ok = vec![true; state.step.len()];
+        let ok = vec![true; which.len()];
         let (objective, gap) = certificate(
-            &self.s,
-            &state.precision,
-            state.covariance.clone(),
-            state.smooth.clone(),
+            &pick3(&self.s),
+            &pick3(&state.precision),
+            pick3(&state.covariance),
+            smooth,
             &ok,
             self.alpha,
         );
-        self.objective = objective;
-        self.gap = gap;
-        self.gap_current = true;
+        for (k, &i) in which.iter().enumerate() {
+            self.objective[i] = objective[k];
+            self.gap[i] = gap[k];
+            if gap[k] / objective[k].abs().max(1.0) < self.tol {
+                self.frozen[i] = true;
+            }
+        }
     }
+}
+
+/// Problem indices as an index tensor.
+fn index_tensor(which: &[usize], device: &burn::tensor::Device) -> Tensor<1, Int> {
+    Tensor::<1, Int>::from_data(
+        TensorData::new(
+            which.iter().map(|&i| i as i64).collect::<Vec<_>>(),
+            [which.len()],
+        ),
+        device,
+    )
 }
 
 impl Iteration for Gista {
@@ -299,23 +334,21 @@ impl Iteration for Gista {
         let grad = self.s.clone().sub(state.covariance.clone());
         let alpha = Tensor::<3>::full([1, 1, 1], self.alpha, &device);
         let mut step = state.step.clone();
-        let mut accepted = vec![false; b];
+        let mut accepted = self.frozen.clone();
         let mut precision = state.precision.clone();
         let mut covariance = state.covariance.clone();
         let mut smooth = state.smooth.clone();
-        // Problems still looking for a step. Trials after the first run on this sub-batch only
-        // (rows gathered by index), so one problem that needs many halvings does not make the
-        // whole batch refactorise.
-        let mut active: Vec<usize> = (0..b).collect();
+        // Problems still looking for a step: the unfrozen ones, then those whose trial failed.
+        // Every trial runs on this sub-batch only (rows gathered by index), so certified
+        // problems and one problem that needs many halvings do not make the whole batch
+        // refactorise.
+        let mut active: Vec<usize> = (0..b).filter(|&i| !self.frozen[i]).collect();
         for _ in 0..self.max_backtracks {
+            if active.is_empty() {
+                break;
+            }
             let all = active.len() == b;
-            let idx = Tensor::<1, Int>::from_data(
-                TensorData::new(
-                    active.iter().map(|&i| i as i64).collect::<Vec<_>>(),
-                    [active.len()],
-                ),
-                &device,
-            );
+            let idx = index_tensor(&active, &device);
             let pick = |t: &Tensor<3>| {
                 if all {
                     t.clone()
@@ -396,9 +429,6 @@ impl Iteration for Gista {
                 }
             }
             active = still;
-            if active.is_empty() {
-                break;
-            }
         }
         if let Some(bad) = accepted.iter().position(|&a| !a) {
             return Err(GslError::Training(format!(
@@ -434,12 +464,14 @@ impl Iteration for Gista {
     }
 
     fn residual(&mut self, previous: &GlassoState, next: &GlassoState) -> Result<Vec<f64>> {
-        // The certificate costs a Cholesky of the dual point. While some problem's objective
-        // still falls by more than `tol` (relative) in one step, the batch cannot stop yet with
-        // any reasonable chance (the previous iterate's gap was at least that decrease), so the
-        // certificate is skipped and that decrease is the residual. This delays the stop by at
-        // most one step and never declares convergence without a certificate.
-        let before = if self.objective.len() == next.step.len() {
+        // The certificate costs a Cholesky of the dual point. While a problem's objective still
+        // falls by more than `tol` (relative) in one step it is very unlikely to be optimal
+        // within `tol` (its previous iterate's gap was at least that decrease), so its
+        // certificate is skipped and that decrease is its residual. This delays its
+        // certification by at most one step and never declares convergence without a
+        // certificate. Certified problems are frozen; the batch stops when all are.
+        let b = next.step.len();
+        let before = if self.objective.len() == b {
             self.objective.clone()
         } else {
             self.primal(previous)
@@ -450,21 +482,27 @@ impl Iteration for Gista {
             .zip(&after)
             .map(|(p, q)| (p - q) / q.abs().max(1.0))
             .collect();
-        if decrease.iter().any(|&d| d > self.tol) {
-            self.objective = after;
-            self.gap_current = false;
-            return Ok(decrease.into_iter().map(|d| d.max(0.0)).collect());
+        self.objective = after;
+        self.gap.resize(b, f64::INFINITY);
+        let mut check = Vec::new();
+        for i in 0..b {
+            if !self.frozen[i] {
+                self.gap[i] = f64::INFINITY;
+                if decrease[i] <= self.tol {
+                    check.push(i);
+                }
+            }
         }
-        self.certify(next);
-        Ok(self
-            .objective
-            .iter()
-            .zip(&self.gap)
-            .map(|(p, g)| {
-                if g.is_finite() {
-                    g / p.abs().max(1.0)
-                } else {
+        self.certify(next, &check);
+        Ok((0..b)
+            .map(|i| {
+                if self.gap[i].is_finite() {
+                    self.gap[i] / self.objective[i].abs().max(1.0)
+                } else if self.frozen[i] || check.contains(&i) {
+                    // A dual point that is not positive definite: no certificate.
                     1.0
+                } else {
+                    decrease[i].max(0.0)
                 }
             })
             .collect())
@@ -542,7 +580,7 @@ pub fn graphical_lasso(
         max_backtracks: config.max_backtracks,
         objective: Vec::new(),
         gap: Vec::new(),
-        gap_current: false,
+        frozen: vec![false; b],
     };
     let report = solve(
         &mut method,
@@ -550,10 +588,9 @@ pub fn graphical_lasso(
         &StopRule::new(config.tol, config.max_iter),
         progress,
     )?;
-    if !method.gap_current {
-        // Stopped by the iteration budget right after a skipped certificate.
-        method.certify(&report.estimate);
-    }
+    // Stopped by the iteration budget: certify what was skipped at the last step.
+    let missing: Vec<usize> = (0..b).filter(|&i| !method.gap[i].is_finite()).collect();
+    method.certify(&report.estimate, &missing);
     let objective = method.objective;
     let gap = method.gap;
     Ok(report.map(|state| GlassoSolution {

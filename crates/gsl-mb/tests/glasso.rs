@@ -256,3 +256,26 @@ fn budget_stop_after_a_skipped_certificate_still_reports_the_gap() {
     assert!((sol.duality_gap[0] - gap[0]).abs() < 1e-3 * gap[0].max(1e-3));
     assert!(gap[0] > c.tol * obj[0].abs().max(1.0));
 }
+
+#[test]
+fn every_problem_of_a_batch_is_certified_at_its_returned_precision() {
+    // Problems are frozen one by one as their gaps pass; each returned Θ must still carry a
+    // gap below tol when re-evaluated independently.
+    let all = cases();
+    let small: Vec<&Case> = all.iter().filter(|c| c.n == 10).collect();
+    let values: Vec<f32> = small.iter().flat_map(|c| c.covariance.clone()).collect();
+    let b = small.len();
+    let s = batch(values, b, 10);
+    let c = config(0.1);
+    let report = graphical_lasso(s.clone(), &c, None).unwrap();
+    assert!(report.converged);
+    let (obj, gap) = glasso_certificate(s, report.estimate.precision.clone(), 0.1).unwrap();
+    for i in 0..b {
+        assert!(
+            gap[i] / obj[i].abs().max(1.0) < 1.5 * c.tol,
+            "problem {i}: gap {}",
+            gap[i]
+        );
+        assert!((report.estimate.duality_gap[i] - gap[i]).abs() < 1e-3 * obj[i].abs().max(1.0));
+    }
+}
