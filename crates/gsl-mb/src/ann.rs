@@ -505,7 +505,11 @@ fn heapify(row: &mut Row<'_>) {
 ///
 /// Errors: lists of different or zero length, `k = 0`, a length not divisible by `k`.
 pub fn recall(approximate: &[usize], exact: &[usize], k: usize) -> Result<f64> {
-    if k == 0 || exact.is_empty() || approximate.len() != exact.len() || exact.len() % k != 0 {
+    if k == 0
+        || exact.is_empty()
+        || approximate.len() != exact.len()
+        || !exact.len().is_multiple_of(k)
+    {
         return Err(GslError::shape(
             "recall",
             format!("two equal non-empty [N, {k}] lists"),

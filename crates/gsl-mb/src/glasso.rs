@@ -485,10 +485,10 @@ impl Iteration for Gista {
         self.objective = after;
         self.gap.resize(b, f64::INFINITY);
         let mut check = Vec::new();
-        for i in 0..b {
+        for (i, &d) in decrease.iter().enumerate() {
             if !self.frozen[i] {
                 self.gap[i] = f64::INFINITY;
-                if decrease[i] <= self.tol {
+                if d <= self.tol {
                     check.push(i);
                 }
             }
