@@ -371,14 +371,25 @@ impl Iteration for Gista {
             let t = per_problem(&steps, &device);
             let candidate = gista_step_unchecked(theta.clone(), w, s.clone(), alpha.clone(), t);
             let chol = cholesky_unchecked(candidate.clone());
-            let cand_smooth = inner(s, candidate.clone()).sub(chol.log_det());
+            let trace = inner(s, candidate.clone());
+            let log_det = chol.log_det();
+            // Rounding of f32 sums scales with the summed terms, not with their difference:
+            // `tr(SΘ)` and `log det Θ` are each about N while their difference (and the bound)
+            // can be near 0, and a slack relative to the bound alone rejected every halving of a
+            // valid step (observed on GLAD's Gaussian recipe, N = 20).
+            let magnitude = trace.clone().abs().add(log_det.clone().abs());
+            let cand_smooth = trace.sub(log_det);
             let diff = candidate.clone().sub(theta);
             let step_t = Tensor::<1>::from_data(TensorData::new(steps, [active.len()]), &device);
             let bound = smooth_before
                 .add(inner(diff.clone(), g))
                 .add(inner(diff.clone(), diff).div(step_t.mul_scalar(2.0)));
-            // Rounding slack of f32 sums of size |bound|.
-            let slack = bound.clone().abs().mul_scalar(1e-6).add_scalar(1e-6);
+            let slack = bound
+                .clone()
+                .abs()
+                .add(magnitude)
+                .mul_scalar(1e-6)
+                .add_scalar(1e-6);
             let decrease = cand_smooth
                 .clone()
                 .lower_equal(bound.add(slack))
