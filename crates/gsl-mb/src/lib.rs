@@ -20,6 +20,7 @@
 //!   the FBF primal–dual iteration, with an implicit degree operator on any pair support;
 //! - [`large`]: the large-scale log model (kNN candidate support, automatic θ);
 //! - [`baselines`]: hard thresholding and thresholded covariance/correlation (COVAR);
+//! - [`gdn`]: network deconvolution by truncated proximal gradient (the step GDN unrolls);
 //! - [`deconv`]: network deconvolution (eigenvalue map `μ → μ/(1 + αμ)`, host eigendecomposition);
 //! - [`select`]: parameter selection by a validation sweep with gsl-core's exact threshold
 //!   selection;
@@ -47,6 +48,7 @@
 
 pub mod baselines;
 pub mod deconv;
+pub mod gdn;
 pub mod glad;
 pub mod glasso;
 pub mod large;
