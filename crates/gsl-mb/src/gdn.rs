@@ -284,7 +284,9 @@ fn objective_unchecked(a: Tensor<3>, a_obs: Tensor<3>, config: &GdnConfig) -> Ve
     let [b, n, _] = a.dims();
     let (h0, h1, h2) = config.taps();
     let eye = eye_batch(n, &a.device());
-    let mut h = eye.mul_scalar(h0 as f32).add(a.clone().mul_scalar(h1 as f32));
+    let mut h = eye
+        .mul_scalar(h0 as f32)
+        .add(a.clone().mul_scalar(h1 as f32));
     if h2 != 0.0 {
         h = h.add(a.clone().matmul(a.clone()).mul_scalar(h2 as f32));
     }
@@ -426,7 +428,11 @@ mod tests {
             } else {
                 ((h1 * obs[k] - l1) / (h1 * h1)).max(0.0)
             };
-            assert!((est[k] - expected).abs() < 1e-4, "{k}: {} vs {expected}", est[k]);
+            assert!(
+                (est[k] - expected).abs() < 1e-4,
+                "{k}: {} vs {expected}",
+                est[k]
+            );
         }
         let values: Vec<f64> = report.objective.iter().map(|o| o[0]).collect();
         assert!(values.windows(2).all(|w| w[1] <= w[0] + 1e-5), "{values:?}");
