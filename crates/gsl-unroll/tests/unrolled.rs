@@ -398,3 +398,65 @@ fn bad_inputs_are_errors() {
     }
     .is_last();
 }
+
+#[test]
+fn glad_and_gdn_training_lower_the_loss() {
+    let d = autodiff();
+    let data = glad_data(&d);
+    let model = Unrolled::<GladLayer>::new(GladSpec::default(), UnrollConfig::new(3), &d).unwrap();
+    let mut config = TrainConfig::new(5);
+    config.batch_size = 2;
+    config.learning_rate = 0.03;
+    config.weighting = LayerWeighting::Glad { gamma: 0.8 };
+    let (_, report) = train(model, &data, &config, &d, |_| {}).unwrap();
+    let first = report.epochs[0].train_loss.total;
+    let last = report.epochs.last().unwrap().train_loss.total;
+    assert!(last < first, "glad loss {first} → {last}");
+    // GLAD's NMSE (dB) per layer is reported for every layer.
+    assert_eq!(report.test.unwrap().layer_nse_db.len(), 3);
+
+    let data = gdn_data(10, SplitSizes::new(8, 4, 2), &d);
+    let spec = GdnSpec {
+        channels: 2,
+        ..GdnSpec::default()
+    };
+    let model = Unrolled::<GdnLayer>::new(spec, UnrollConfig::new(3), &d).unwrap();
+    let mut config = TrainConfig::new(8);
+    config.batch_size = 4;
+    let (_, report) = train(model, &data, &config, &d, |_| {}).unwrap();
+    let first = report.epochs[0].train_loss.total;
+    let last = report.epochs.last().unwrap().train_loss.total;
+    assert!(last < first, "gdn loss {first} → {last}");
+}
+
+#[test]
+fn early_stopping_writes_the_best_checkpoint() {
+    use gsl_core::train::{EarlyStoppingConfig, Mode, Monitor};
+    let d = autodiff();
+    let data = l2g_data(&d);
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = TrainConfig::new(30);
+    config.batch_size = 4;
+    // A learning rate of zero never improves the validation F1 after the first epoch.
+    config.learning_rate = 1e-12;
+    config.early_stopping = Some(
+        EarlyStoppingConfig::new()
+            .with_patience(2)
+            .with_mode(Mode::Max)
+            .with_monitor(Monitor::Metric("f1".into())),
+    );
+    config.checkpoint_dir = Some(dir.path().to_path_buf());
+    let model = Unrolled::<L2gLayer>::new(L2gSpec::default(), UnrollConfig::new(2), &d).unwrap();
+    let (_, report) = train(model, &data, &config, &d, |_| {}).unwrap();
+    assert_eq!(
+        report.stop_reason,
+        gsl_core::train::StopReason::EarlyStopped
+    );
+    assert_eq!(report.epochs.len(), 3);
+    let (loaded, threshold) = load_model::<L2gLayer>(dir.path(), &flex()).unwrap();
+    assert!(threshold.is_finite());
+    assert_eq!(loaded.depth(), 2);
+    // A second run into the same directory is refused without `overwrite`.
+    let model = Unrolled::<L2gLayer>::new(L2gSpec::default(), UnrollConfig::new(2), &d).unwrap();
+    assert!(train(model, &data, &config, &d, |_| {}).is_err());
+}
