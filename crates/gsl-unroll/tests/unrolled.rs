@@ -460,3 +460,43 @@ fn early_stopping_writes_the_best_checkpoint() {
     let model = Unrolled::<L2gLayer>::new(L2gSpec::default(), UnrollConfig::new(2), &d).unwrap();
     assert!(train(model, &data, &config, &d, |_| {}).is_err());
 }
+
+/// The gradient through GLAD's Newton–Schulz square root matches a central finite difference.
+#[test]
+fn glad_theta_gradient_matches_finite_differences() {
+    let d = autodiff();
+    let data = glad_data(&flex());
+    let s_host = to_vec_f32(data.batch(&[0], &flex()).unwrap().observation);
+    let s = Tensor::<3>::from_data(burn::tensor::TensorData::new(s_host, [1, 8, 8]), &d);
+    let z = Tensor::<3>::zeros([1, 8, 8], &d);
+    let weights = Tensor::<3>::from_data(
+        burn::tensor::TensorData::new(
+            (0..64)
+                .map(|k| ((k * 7) % 11) as f32 / 11.0 - 0.5)
+                .collect::<Vec<_>>(),
+            [1, 8, 8],
+        ),
+        &d,
+    );
+    let objective = |lambda: f32, track: bool| {
+        let mut l = Tensor::<3>::full([1, 1, 1], lambda, &d);
+        if track {
+            l = l.require_grad();
+        }
+        let theta = glad_theta_update(s.clone(), z.clone(), l.clone(), 30).unwrap();
+        (theta.mul(weights.clone()).sum(), l)
+    };
+    let (value, lambda) = objective(0.7, true);
+    let grads = value.backward();
+    let analytic = to_vec_f32(lambda.grad(&grads).unwrap())[0];
+    let h = 1e-2;
+    let plus = to_vec_f32(objective(0.7 + h, false).0)[0];
+    let minus = to_vec_f32(objective(0.7 - h, false).0)[0];
+    let numeric = (plus - minus) / (2.0 * h);
+    eprintln!("autodiff {analytic}, finite difference {numeric}");
+    assert!(numeric.abs() > 1e-3, "degenerate check: {numeric}");
+    assert!(
+        (analytic - numeric).abs() <= 2e-2 * numeric.abs().max(1.0),
+        "autodiff {analytic} vs finite difference {numeric}"
+    );
+}
