@@ -117,14 +117,17 @@ impl UnrollingLayer for L2gLayer {
                 ));
             }
         }
-        if !(spec.noise.is_finite()
-            && spec.noise >= 0.0
-            && spec.noise < spec.alpha_init.min(spec.beta_init))
-        {
+        // The noise must keep every initial value positive (γ gets a thousandth of it).
+        let bound = spec
+            .alpha_init
+            .min(spec.beta_init)
+            .min(1000.0 * spec.gamma_init);
+        if !(spec.noise.is_finite() && spec.noise >= 0.0 && spec.noise < bound) {
             return Err(GslError::invalid(
                 "noise",
                 format!(
-                    "must be in [0, min(alpha_init, beta_init)), got {}",
+                    "must be in [0, min(alpha_init, beta_init, 1000 gamma_init)) = [0, {bound}), \
+                     got {}",
                     spec.noise
                 ),
             ));

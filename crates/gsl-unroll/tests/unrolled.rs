@@ -387,6 +387,11 @@ fn bad_inputs_are_errors() {
         )
         .is_err()
     );
+    let noisy = L2gSpec {
+        gamma_init: 1e-6,
+        ..L2gSpec::default()
+    };
+    assert!(Unrolled::<L2gLayer>::new(noisy, UnrollConfig::new(1), &plain).is_err());
     // GLAD needs covariances (symmetric, positive diagonal).
     let glad =
         Unrolled::<GladLayer>::new(GladSpec::default(), UnrollConfig::new(1), &plain).unwrap();
