@@ -70,30 +70,25 @@ fn train_writes_a_checkpoint_that_predict_uses() {
 
     let input = dir.path().join("obs.csv");
     write_observation(&input);
-    let dense = dir.path().join("w.npy");
-    let out = gsl(&[
-        "unroll",
-        "predict",
-        "--checkpoint",
-        ckpt_s,
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        dense.to_str().unwrap(),
-    ]);
+    let predict = |output: &Path| {
+        gsl(&[
+            "unroll",
+            "predict",
+            "--checkpoint",
+            ckpt_s,
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            output.to_str().unwrap(),
+        ])
+    };
+    let out = predict(&dir.path().join("w.npy"));
     assert!(out.status.success(), "{}", stderr(&out));
     let edges = dir.path().join("w.csv");
-    let out = gsl(&[
-        "unroll",
-        "predict",
-        "--checkpoint",
-        ckpt_s,
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        edges.to_str().unwrap(),
-    ]);
+    let out = predict(&edges);
     assert!(out.status.success(), "{}", stderr(&out));
+    // The output is never replaced silently.
+    assert!(!predict(&edges).status.success());
     let edges = read_edges_csv(&edges);
     assert!(edges.iter().all(|&(i, j, w)| i < j && j < 20 && w > 0.0));
     // Closer points get larger weights from the log model: the estimate is not empty.

@@ -105,22 +105,10 @@ impl TrainConfig {
         }
     }
 
-    /// Checks every hyperparameter.
+    /// Checks every hyperparameter (the optimiser's through gsl-core's `TrainConfig`).
     pub fn validate(&self) -> Result<()> {
-        if self.epochs == 0 {
-            return Err(GslError::invalid("epochs", "must be at least 1"));
-        }
         if self.batch_size == 0 {
             return Err(GslError::invalid("batch_size", "must be at least 1"));
-        }
-        self.schedule.validate(self.learning_rate)?;
-        for (name, beta) in [("beta_1", self.beta_1), ("beta_2", self.beta_2)] {
-            if !(0.0..1.0).contains(&beta) {
-                return Err(GslError::invalid(
-                    name,
-                    format!("must lie in [0, 1), got {beta}"),
-                ));
-            }
         }
         if !(self.l2_reg.is_finite() && self.l2_reg >= 0.0) {
             return Err(GslError::invalid(
@@ -128,17 +116,14 @@ impl TrainConfig {
                 format!("must be finite and >= 0, got {}", self.l2_reg),
             ));
         }
-        if let Some(max) = self.max_grad_norm
-            && !(max.is_finite() && max > 0.0)
-        {
-            return Err(GslError::invalid(
-                "max_grad_norm",
-                format!("must be > 0, got {max}"),
-            ));
-        }
-        if let Some(early) = &self.early_stopping {
-            early.validate()?;
-        }
+        gsl_core::train::TrainConfig::new(self.epochs)
+            .with_learning_rate(self.learning_rate)
+            .with_beta_1(self.beta_1)
+            .with_beta_2(self.beta_2)
+            .with_schedule(self.schedule)
+            .with_max_grad_norm(self.max_grad_norm)
+            .with_early_stopping(self.early_stopping.clone())
+            .validate()?;
         self.weighting.weights(1).map(|_| ())
     }
 }
