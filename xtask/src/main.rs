@@ -7,6 +7,7 @@ mod bench_core;
 mod bench_data;
 mod bench_gen;
 mod bench_mb;
+mod bench_unroll;
 mod report;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -54,6 +55,8 @@ enum Suite {
     Cluster,
     /// Erdős–Rényi baseline on the GRAN benchmarks (MMD², validity) and eval-suite speed.
     GenEr,
+    /// Unrolled GLAD / GDN / L2G on their recipes vs model-based baselines (--dataset l2g|gdn|glad).
+    Unroll,
 }
 
 fn main() -> std::process::ExitCode {
@@ -72,6 +75,7 @@ fn main() -> std::process::ExitCode {
         Suite::Data => bench_data::run(quick, &device, !no_python),
         Suite::Cluster => bench_cluster::run_suite(quick, &device, dataset.as_deref()),
         Suite::GenEr => bench_gen::run(quick, &device),
+        Suite::Unroll => bench_unroll::run(quick, &device, dataset.as_deref()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -8,6 +8,7 @@
 //! gsl data gen|info                           random graphs/signals to files; dataset statistics
 //! gsl cluster --method ssgc --dataset cora    cluster an attributed graph, print NMI/ACC/ARI/F1/Q/cond
 //! gsl gen train|sample|eval                   graph generation: ER baseline, sampling, MMD² suite
+//! gsl unroll train|predict                    unrolled GLAD / GDN / L2G: train on a recipe, predict
 //! ```
 //! Errors print one line to stderr and exit with status 1 (2 for bad command-line usage).
 
@@ -17,6 +18,7 @@ mod demo;
 mod generate;
 mod io;
 mod learn;
+mod unroll;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -72,6 +74,8 @@ enum Command {
     },
     /// Graph generation: train a model, sample graphs, evaluate them with the MMD² suite.
     Gen(generate::GenArgs),
+    /// Unrolled graph learning (GLAD, GDN, L2G): train on a dataset recipe, predict graphs.
+    Unroll(unroll::UnrollArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -231,6 +235,7 @@ fn main() -> ExitCode {
             demo::run(&args, &d)
         }),
         Command::Gen(args) => device(cli.device.as_deref()).and_then(|d| generate::run(args, &d)),
+        Command::Unroll(args) => device(cli.device.as_deref()).and_then(|d| unroll::run(args, &d)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

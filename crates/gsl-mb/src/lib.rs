@@ -21,6 +21,7 @@
 //! - [`large`]: the large-scale log model (kNN candidate support, automatic θ);
 //! - [`ann`]: approximate kNN lists and graphs by NN-descent (host, rayon), and their recall;
 //! - [`baselines`]: hard thresholding and thresholded covariance/correlation (COVAR);
+//! - [`gdn`]: network deconvolution by truncated proximal gradient (the step GDN unrolls);
 //! - [`deconv`]: network deconvolution (eigenvalue map `μ → μ/(1 + αμ)`, host eigendecomposition);
 //! - [`select`]: parameter selection by a validation sweep with gsl-core's exact threshold
 //!   selection;
@@ -49,6 +50,7 @@
 pub mod ann;
 pub mod baselines;
 pub mod deconv;
+pub mod gdn;
 pub mod glad;
 pub mod glasso;
 pub mod large;
