@@ -33,6 +33,7 @@
 //! # }
 //! ```
 
+pub mod bigg;
 pub mod datasets;
 pub mod er;
 pub mod eval;
