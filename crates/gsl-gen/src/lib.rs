@@ -39,5 +39,6 @@ pub mod er;
 pub mod eval;
 pub mod model;
 
+pub use bigg::{Bigg, BiggConfig};
 pub use er::ErdosRenyiBaseline;
 pub use model::{FitContext, GraphModel, NodeCountDistribution, checkpoint_model_name};

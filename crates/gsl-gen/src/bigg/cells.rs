@@ -91,7 +91,7 @@ impl LstmCell {
 pub struct BinaryTreeLstm {
     hidden: Linear,
     out_weight: Param<Tensor<3>>,
-    out_bias: Param<Tensor<3>>,
+    pub(crate) out_bias: Param<Tensor<3>>,
 }
 
 impl BinaryTreeLstm {

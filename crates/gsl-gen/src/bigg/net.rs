@@ -610,6 +610,40 @@ mod tests {
     }
 
     #[test]
+    fn batched_and_sequential_gradients_agree() {
+        let device = device_from_name("flex").unwrap().autodiff();
+        device.seed(3);
+        let config = BiggConfig::new().with_embed_dim(6).with_bits_compress(2);
+        let net = BiggNet::new(&config, &device).unwrap();
+        let graphs = [random_graph(13, 0.3, 8), random_graph(6, 0.5, 9)];
+        let grads_of = |ll: Tensor<1>| {
+            let grads = ll.backward();
+            let g = |p: &Param<Tensor<2>>| to_vec_f32(p.val().grad(&grads).unwrap());
+            [
+                g(&net.init_h0),
+                g(&net.topdown_left_embed),
+                g(&net.topdown_right_embed),
+                to_vec_f32(net.merge_cell.out_bias.val().grad(&grads).unwrap()),
+            ]
+        };
+        let sequential = grads_of(
+            net.log_likelihood_sequential(&graphs[0]).unwrap()
+                + net.log_likelihood_sequential(&graphs[1]).unwrap(),
+        );
+        let plan = BatchPlan::build(&[&graphs[0], &graphs[1]], 2).unwrap();
+        let batched = grads_of(net.log_likelihood_batched(&plan).unwrap());
+        for (a, b) in sequential.iter().zip(&batched) {
+            assert!(
+                a.iter().any(|v| v.abs() > 1e-6),
+                "gradient reaches the parameter"
+            );
+            for (x, y) in a.iter().zip(b) {
+                assert!((x - y).abs() < 1e-4 * (1.0 + x.abs()), "{x} vs {y}");
+            }
+        }
+    }
+
+    #[test]
     fn samples_are_simple_graphs_and_reproducible() {
         let device = device_from_name("flex").unwrap();
         device.seed(1);
