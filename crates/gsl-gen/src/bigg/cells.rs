@@ -70,7 +70,18 @@ impl LstmCell {
 
     /// One step: `x` `[B, d]`, state `[B, d]` → new state.
     pub fn forward(&self, x: Tensor<2>, state: &State) -> State {
-        let gates = self.input.forward(x) + self.hidden.forward(state.h.clone());
+        self.forward_with_input_term(self.input_term(x), state)
+    }
+
+    /// The input's contribution to the gates, `W_ih x + b_ih` (`[B, 4d]`): callers whose
+    /// inputs come from a small table precompute it once.
+    pub fn input_term(&self, x: Tensor<2>) -> Tensor<2> {
+        self.input.forward(x)
+    }
+
+    /// One step from a precomputed [`LstmCell::input_term`].
+    pub fn forward_with_input_term(&self, input_term: Tensor<2>, state: &State) -> State {
+        let gates = input_term + self.hidden.forward(state.h.clone());
         let mut parts = gates.chunk(4, 1).into_iter();
         let mut next = || parts.next().expect("four gate blocks");
         let (i, f, g, o) = (next(), next(), next(), next());

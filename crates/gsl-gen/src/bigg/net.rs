@@ -56,6 +56,26 @@ pub struct BiggNet {
     pos: Option<PosEncoding>,
 }
 
+/// The logits of a predictor `MLP(d, [2d, 1])`. Its input is a state of the network (finite
+/// by construction), so the host-side finiteness check of `Mlp::forward` is skipped: the
+/// sampler checks each logit it reads and training checks the loss.
+fn predict(mlp: &Mlp, x: Tensor<2>) -> Tensor<2> {
+    let last = mlp.layers.len() - 1;
+    mlp.layers.iter().enumerate().fold(x, |x, (i, layer)| {
+        let y = layer.forward(x);
+        if i < last { mlp.activation.apply(y) } else { y }
+    })
+}
+
+/// Tensors the sequential recursion reuses at every node: the empty and leaf states and the
+/// LSTM input terms of the two has-left / has-right embeddings.
+struct Constants {
+    empty: State,
+    leaf: State,
+    left_input: Tensor<2>,
+    right_input: Tensor<2>,
+}
+
 /// Log-likelihood of a set of Bernoulli decisions: `Σ log σ(±logit)`.
 fn bernoulli_ll(logits: Tensor<2>, labels: &[bool], device: &Device) -> Tensor<1> {
     let n = labels.len();
@@ -194,8 +214,16 @@ impl BiggNet {
         }
     }
 
-    fn base_state(&self, which: usize, device: &Device) -> State {
-        self.base_table(device).select(index([which], device))
+    fn constants(&self, device: &Device) -> Constants {
+        let base = self.base_table(device);
+        Constants {
+            empty: base.select(index([0], device)),
+            leaf: base.select(index([1], device)),
+            left_input: self.cell_topdown.input_term(self.topdown_left_embed.val()),
+            right_input: self
+                .cell_topright
+                .input_term(self.topdown_right_embed.val()),
+        }
     }
 
     /// The bit features of subtrees, `[k, d]` (`h = c`).
@@ -266,41 +294,48 @@ impl BiggNet {
         state: State,
         range: ColumnRange,
         decider: &mut D,
+        consts: &Constants,
         device: &Device,
     ) -> Result<(State, usize)> {
         if range.is_leaf() {
             decider.add_edge(range.lo);
-            return Ok((self.base_state(1, device), 1));
+            return Ok((consts.leaf.clone(), 1));
         }
         let mid = range.mid();
-        let left_logit = self.pred_has_left.forward(state.h.clone())?;
+        let left_logit = predict(&self.pred_has_left, state.h.clone());
         let has_left = decider.decide(left_logit, |rest| rest.first().is_some_and(|&c| c < mid))?;
-        let state = self.cell_topdown.forward(
-            Self::embed(&self.topdown_left_embed, &[has_left], device),
+        let state = self.cell_topdown.forward_with_input_term(
+            consts
+                .left_input
+                .clone()
+                .select(0, index([has_left as usize], device)),
             &state,
         );
         let (left, num_left) = if has_left {
-            self.gen_subtree(state.clone(), range.left(), decider, device)?
+            self.gen_subtree(state.clone(), range.left(), decider, consts, device)?
         } else {
-            (self.base_state(0, device), 0)
+            (consts.empty.clone(), 0)
         };
         let top = self.l2r_cell.forward(&state, &left);
         let has_right = if has_left {
-            let logit = self.pred_has_right.forward(top.h.clone())?;
+            let logit = predict(&self.pred_has_right, top.h.clone());
             decider.decide(logit, |rest| {
                 rest.first().is_some_and(|&c| (mid..range.hi).contains(&c))
             })?
         } else {
             true
         };
-        let top = self.cell_topright.forward(
-            Self::embed(&self.topdown_right_embed, &[has_right], device),
+        let top = self.cell_topright.forward_with_input_term(
+            consts
+                .right_input
+                .clone()
+                .select(0, index([has_right as usize], device)),
             &top,
         );
         let (right, num_right) = if has_right {
-            self.gen_subtree(top, range.right(), decider, device)?
+            self.gen_subtree(top, range.right(), decider, consts, device)?
         } else {
-            (self.base_state(0, device), 0)
+            (consts.empty.clone(), 0)
         };
         let count = num_left + num_right;
         let summary = if range.n_cols() <= self.bits_compress {
@@ -322,16 +357,19 @@ impl BiggNet {
         controller: State,
         row: usize,
         decider: &mut D,
+        consts: &Constants,
         device: &Device,
     ) -> Result<State> {
         let range = ColumnRange::root(row);
-        let logit = self.pred_has_ch.forward(controller.h.clone())?;
+        let logit = predict(&self.pred_has_ch, controller.h.clone());
         // Row 0 has no column: BiGG forces "no edge" but still scores the decision.
         let has_edge = decider.decide(logit, |rest| !rest.is_empty())? && range.n_cols() > 0;
         if !has_edge {
-            return Ok(self.base_state(0, device));
+            return Ok(consts.empty.clone());
         }
-        Ok(self.gen_subtree(controller, range, decider, device)?.0)
+        Ok(self
+            .gen_subtree(controller, range, decider, consts, device)?
+            .0)
     }
 
     fn controller(&self, history: &RowHistory, position: usize, device: &Device) -> State {
@@ -348,6 +386,7 @@ impl BiggNet {
     pub fn log_likelihood_sequential(&self, graph: &OrderedGraph) -> Result<Tensor<1>> {
         let device = self.device();
         let n = graph.num_nodes();
+        let consts = self.constants(&device);
         let mut history = RowHistory { levels: Vec::new() };
         let mut terms = Vec::new();
         for i in 0..n {
@@ -357,7 +396,7 @@ impl BiggNet {
                 pos: 0,
                 ll: Vec::new(),
             };
-            let summary = self.gen_row(controller, i, &mut teacher, &device)?;
+            let summary = self.gen_row(controller, i, &mut teacher, &consts, &device)?;
             terms.extend(teacher.ll);
             if i + 1 < n {
                 self.push_history(&mut history, summary);
@@ -378,6 +417,7 @@ impl BiggNet {
             return Err(GslError::invalid("num_nodes", "must be at least 1"));
         }
         let device = self.device();
+        let consts = self.constants(&device);
         let mut history = RowHistory { levels: Vec::new() };
         let mut pairs = Vec::new();
         for i in 0..num_nodes {
@@ -387,7 +427,7 @@ impl BiggNet {
                 greedy_frac,
                 cols: Vec::new(),
             };
-            let summary = self.gen_row(controller, i, &mut sampler, &device)?;
+            let summary = self.gen_row(controller, i, &mut sampler, &consts, &device)?;
             pairs.extend(sampler.cols.iter().map(|&j| (i, j)));
             if i + 1 < num_nodes {
                 self.push_history(&mut history, summary);
@@ -495,7 +535,7 @@ impl BiggNet {
 
         // Has-edge decisions of every row.
         let mut ll = bernoulli_ll(
-            self.pred_has_ch.forward(controllers.h.clone())?,
+            predict(&self.pred_has_ch, controllers.h.clone()),
             &plan.has_ch,
             &device,
         );
@@ -515,7 +555,7 @@ impl BiggNet {
                     State::cat(vec![left.clone(), right.clone()]).select(index(parent_ids, &device))
                 }
             };
-            let left_logits = self.pred_has_left.forward(states.h.clone())?;
+            let left_logits = predict(&self.pred_has_left, states.h.clone());
             ll = ll + bernoulli_ll(left_logits, &level.has_left, &device);
             let states = self.cell_topdown.forward(
                 Self::embed(&self.topdown_left_embed, &level.has_left, &device),
