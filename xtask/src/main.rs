@@ -54,6 +54,8 @@ enum Suite {
     Cluster,
     /// Erdős–Rényi baseline on the GRAN benchmarks (MMD², validity) and eval-suite speed.
     GenEr,
+    /// BiGG scalability on trees: training-step time and sampling time / peak memory vs n.
+    GenBigg,
 }
 
 fn main() -> std::process::ExitCode {
@@ -72,6 +74,7 @@ fn main() -> std::process::ExitCode {
         Suite::Data => bench_data::run(quick, &device, !no_python),
         Suite::Cluster => bench_cluster::run_suite(quick, &device, dataset.as_deref()),
         Suite::GenEr => bench_gen::run(quick, &device),
+        Suite::GenBigg => bench_gen::run_bigg(quick, &device),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
