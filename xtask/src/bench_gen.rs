@@ -158,7 +158,8 @@ fn tree(n: usize, seed: u64) -> Result<gsl::generation::eval::SimpleGraph, Strin
 /// backward and Adam on one tree, host schedule included) for n = 100 … 15,000, and the time
 /// to sample one tree-sized graph for n = 100 … 100,000 from a model trained on 99-node trees,
 /// with the process's peak resident memory after each size (Linux `VmHWM`, monotone over the
-/// run). `quick` stops at n = 2,000 (training) and 5,000 (sampling).
+/// run: sampling runs first, so its figures are not masked by training). `quick` stops at
+/// n = 2,000 (training) and 5,000 (sampling).
 pub fn run_bigg(quick: bool, device_name: &str) -> Result<(), String> {
     use gsl::generation::bigg::{Bigg, BiggConfig, NodeOrder};
     use gsl::generation::{FitContext, GraphModel};
@@ -184,44 +185,6 @@ pub fn run_bigg(quick: bool, device_name: &str) -> Result<(), String> {
     };
     let mut results = Vec::new();
     let mut rows = Vec::new();
-
-    // Training time per graph: a fresh model and one step on one tree.
-    let step = base
-        .clone()
-        .with_epochs(1)
-        .with_steps_per_epoch(1)
-        .with_batch_size(1);
-    for &n in &train_sizes {
-        let graph = tree(n, n as u64)?;
-        let reps = if n <= 2000 { 3 } else { 1 };
-        let mut failure = None;
-        let seconds = crate::report::median_secs(reps, || {
-            if let Err(e) = Bigg::fit(&step, std::slice::from_ref(&graph), &context) {
-                failure = Some(e.to_string());
-            }
-        });
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        let peak = peak_mib();
-        println!("train n = {}: {seconds:.3} s", graph.num_nodes());
-        rows.push(Row {
-            name: "bigg train step (1 tree)".into(),
-            size: format!("n = {}, d = {dim}", graph.num_nodes()),
-            millis: seconds * 1e3,
-            rate: graph.num_nodes() as f64 / seconds,
-            unit: "nodes/s".into(),
-            note: format!("peak RSS {:.0} MiB", peak.unwrap_or(f64::NAN)),
-        });
-        results.push(ScaleResult {
-            phase: "train_step",
-            nodes: graph.num_nodes(),
-            edges: graph.num_edges(),
-            embed_dim: dim,
-            seconds,
-            peak_rss_mib: peak,
-        });
-    }
 
     // A model of small trees, then one sample per size.
     let train: Vec<_> = (0..80)
@@ -265,6 +228,44 @@ pub fn run_bigg(quick: bool, device_name: &str) -> Result<(), String> {
             peak_rss_mib: peak,
         });
     }
+    // Training time per graph: a fresh model and one step on one tree.
+    let step = base
+        .clone()
+        .with_epochs(1)
+        .with_steps_per_epoch(1)
+        .with_batch_size(1);
+    for &n in &train_sizes {
+        let graph = tree(n, n as u64)?;
+        let reps = if n <= 2000 { 3 } else { 1 };
+        let mut failure = None;
+        let seconds = crate::report::median_secs(reps, || {
+            if let Err(e) = Bigg::fit(&step, std::slice::from_ref(&graph), &context) {
+                failure = Some(e.to_string());
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let peak = peak_mib();
+        println!("train n = {}: {seconds:.3} s", graph.num_nodes());
+        rows.push(Row {
+            name: "bigg train step (1 tree)".into(),
+            size: format!("n = {}, d = {dim}", graph.num_nodes()),
+            millis: seconds * 1e3,
+            rate: graph.num_nodes() as f64 / seconds,
+            unit: "nodes/s".into(),
+            note: format!("peak RSS {:.0} MiB", peak.unwrap_or(f64::NAN)),
+        });
+        results.push(ScaleResult {
+            phase: "train_step",
+            nodes: graph.num_nodes(),
+            edges: graph.num_edges(),
+            embed_dim: dim,
+            seconds,
+            peak_rss_mib: peak,
+        });
+    }
+
     print_table(
         &format!(
             "gen-bigg: BiGG scalability on bifurcating trees, d = {dim} ({})",

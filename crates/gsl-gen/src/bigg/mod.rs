@@ -37,7 +37,7 @@ use std::path::{Path, PathBuf};
 use burn::module::Module;
 use burn::tensor::Device;
 use gsl_core::train::{
-    EpochRecord, History, LossOutput, StepOutput, TrainConfig, Trainer, derive_seed,
+    EpochRecord, History, LossOutput, Progress, StepOutput, TrainConfig, Trainer, derive_seed,
     load_checkpoint, load_json, save_checkpoint, save_json, seed_device, seeded_rng,
 };
 use gsl_core::{GslError, Result};
@@ -213,15 +213,35 @@ impl Bigg {
     /// than it saves (measured 1.5× slower with two threads at d = 32–128), so it runs on a
     /// one-thread pool; [`GraphModel::sample`] runs graphs in parallel instead.
     pub fn sample_with_nodes(&self, num_nodes: usize, seed: u64) -> Result<SimpleGraph> {
+        self.sample_with_progress(num_nodes, seed, true)
+    }
+
+    /// [`Bigg::sample_with_nodes`] with a progress bar over rows (hidden when `quiet` or when
+    /// stderr is not a terminal): large graphs take minutes.
+    pub fn sample_with_progress(
+        &self,
+        num_nodes: usize,
+        seed: u64,
+        quiet: bool,
+    ) -> Result<SimpleGraph> {
+        let progress = Progress::new(num_nodes as u64, "sample", quiet);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .build()
             .map_err(|e| GslError::Device(format!("cannot start a sampling thread: {e}")))?;
         pool.install(|| {
             let mut rng = seeded_rng(seed);
-            self.net
-                .sample_graph(num_nodes, self.config.greedy_frac, &mut rng)?
-                .to_simple()
+            let graph = self
+                .net
+                .sample_graph_with(num_nodes, self.config.greedy_frac, &mut rng, |i| {
+                    if i % 256 == 0 {
+                        progress.update(i as u64 + 1, "rows");
+                    }
+                    ControlFlow::Continue(())
+                })?
+                .to_simple();
+            progress.finish();
+            graph
         })
     }
 }

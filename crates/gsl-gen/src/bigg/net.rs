@@ -2,6 +2,8 @@
 //! three uses: the sequential teacher-forced log-likelihood (the reference semantics), the
 //! sequential sampler, and the level-batched log-likelihood used for training.
 
+use std::ops::ControlFlow;
+
 use burn::module::{Module, Param};
 use burn::nn::Initializer;
 use burn::tensor::{Device, Int, Tensor, TensorData, activation};
@@ -413,6 +415,18 @@ impl BiggNet {
         greedy_frac: f64,
         rng: &mut R,
     ) -> Result<OrderedGraph> {
+        self.sample_graph_with(num_nodes, greedy_frac, rng, |_| ControlFlow::Continue(()))
+    }
+
+    /// [`BiggNet::sample_graph`] calling `on_row(i)` after each generated row `i` (progress
+    /// display); `ControlFlow::Break(())` stops with a [`GslError::Training`] error.
+    pub fn sample_graph_with<R: Rng>(
+        &self,
+        num_nodes: usize,
+        greedy_frac: f64,
+        rng: &mut R,
+        mut on_row: impl FnMut(usize) -> ControlFlow<()>,
+    ) -> Result<OrderedGraph> {
         if num_nodes == 0 {
             return Err(GslError::invalid("num_nodes", "must be at least 1"));
         }
@@ -431,6 +445,11 @@ impl BiggNet {
             pairs.extend(sampler.cols.iter().map(|&j| (i, j)));
             if i + 1 < num_nodes {
                 self.push_history(&mut history, summary);
+            }
+            if on_row(i).is_break() {
+                return Err(GslError::Training(format!(
+                    "sampling stopped by the caller after row {i}"
+                )));
             }
         }
         OrderedGraph::new(num_nodes, &pairs)
@@ -702,6 +721,17 @@ mod tests {
         for i in 0..30 {
             assert!(g1.row(i).iter().all(|&j| j < i));
         }
+        let mut rows = Vec::new();
+        let stopped = net.sample_graph_with(30, 0.0, &mut StdRng::seed_from_u64(5), |i| {
+            rows.push(i);
+            if i == 3 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        assert!(stopped.is_err());
+        assert_eq!(rows, vec![0, 1, 2, 3]);
         assert!(
             net.sample_graph(0, 0.0, &mut StdRng::seed_from_u64(5))
                 .is_err()
