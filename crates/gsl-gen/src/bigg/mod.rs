@@ -20,6 +20,34 @@
 //!   sampler and the level-batched log-likelihood used in training;
 //! - [`Bigg`]: the [`GraphModel`] (fit with Adam, sample, save / load).
 //!
+//! ```
+//! use gsl_data::ensembles::{Generator, Grid2d};
+//! use gsl_gen::bigg::{Bigg, BiggConfig, NodeOrder};
+//! use gsl_gen::eval::SimpleGraph;
+//! use gsl_gen::{FitContext, GraphModel};
+//!
+//! # fn main() -> gsl_core::Result<()> {
+//! let device = gsl_core::device::device_from_name("flex")?;
+//! let grids: Vec<SimpleGraph> = [(2, 3), (3, 3), (2, 4), (3, 4)]
+//!     .iter()
+//!     .map(|&(a, b)| SimpleGraph::from_edges(&Grid2d::new(a, b).sample(0)?))
+//!     .collect::<gsl_core::Result<_>>()?;
+//! // A small model for the example; BiggConfig::new() has BiGG's defaults (d = 256).
+//! let config = BiggConfig::new()
+//!     .with_embed_dim(16)
+//!     .with_bits_compress(8)
+//!     .with_node_order(NodeOrder::Bfs)
+//!     .with_epochs(2)
+//!     .with_steps_per_epoch(3);
+//! let context = FitContext { device: &device, seed: 1, quiet: true };
+//! let model = Bigg::fit(&config, &grids, &context)?;
+//! let samples = model.sample(3, 7)?;
+//! assert_eq!(samples.len(), 3);
+//! assert!(model.log_likelihood(&grids)? < 0.0);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Training batches `batch_size` random graphs per step and evaluates their log-likelihood
 //! level by level (O(log n) sequential stages per phase). Not built: BiGG's block-wise
 //! (`-blksize`) training for graphs that do not fit one pass, per-depth parameters

@@ -89,8 +89,8 @@ fn bernoulli_ll(logits: Tensor<2>, labels: &[bool], device: &Device) -> Tensor<1
 /// Who decides the Bernoulli outcomes of the sequential recursion: the training data (teacher
 /// forcing, accumulating the log-likelihood) or a random draw (sampling).
 trait Decider {
-    /// The outcome of a decision with `logit` (`[1, 1]`) whose true label, for teacher forcing,
-    /// is `label`; `forced` outcomes are taken as they are (and still scored, as BiGG does).
+    /// The outcome of a decision with `logit` (`[1, 1]`). Teacher forcing takes the true label,
+    /// `label(columns of the row not generated yet)`, and scores it; sampling draws it.
     fn decide(&mut self, logit: Tensor<2>, label: impl Fn(&[usize]) -> bool) -> Result<bool>;
     /// Columns generated so far in the current row.
     fn columns(&self) -> &[usize];
