@@ -613,24 +613,12 @@ impl BiggNet {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tree::random_graph;
     use super::*;
     use gsl_core::device::device_from_name;
     use gsl_core::tensor::to_vec_f32;
     use rand::SeedableRng;
     use rand::rngs::StdRng;
-
-    fn random_graph(n: usize, p: f64, seed: u64) -> OrderedGraph {
-        let mut rng = StdRng::seed_from_u64(seed);
-        let mut pairs = Vec::new();
-        for i in 0..n {
-            for j in 0..i {
-                if rng.random::<f64>() < p {
-                    pairs.push((i, j));
-                }
-            }
-        }
-        OrderedGraph::new(n, &pairs).unwrap()
-    }
 
     fn scalar(t: Tensor<1>) -> f64 {
         to_vec_f32(t)[0] as f64

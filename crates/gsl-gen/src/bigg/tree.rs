@@ -542,23 +542,26 @@ impl BatchPlan {
     }
 }
 
+/// A random ordered graph (each pair `j < i` an edge with probability `p`) for the tests of
+/// this module and of the network.
+#[cfg(test)]
+pub(crate) fn random_graph(n: usize, p: f64, seed: u64) -> OrderedGraph {
+    use rand::{RngExt, SeedableRng, rngs::StdRng};
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut pairs = Vec::new();
+    for i in 0..n {
+        for j in 0..i {
+            if rng.random::<f64>() < p {
+                pairs.push((i, j));
+            }
+        }
+    }
+    OrderedGraph::new(n, &pairs).expect("valid pairs")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::{RngExt, SeedableRng, rngs::StdRng};
-
-    fn random_graph(n: usize, p: f64, seed: u64) -> OrderedGraph {
-        let mut rng = StdRng::seed_from_u64(seed);
-        let mut pairs = Vec::new();
-        for i in 0..n {
-            for j in 0..i {
-                if rng.random::<f64>() < p {
-                    pairs.push((i, j));
-                }
-            }
-        }
-        OrderedGraph::new(n, &pairs).unwrap()
-    }
 
     #[test]
     fn tree_leaves_reproduce_the_row() {
