@@ -44,11 +44,6 @@ impl State {
     pub fn len(&self) -> usize {
         self.h.dims()[0]
     }
-
-    /// Whether there is no row.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// PyTorch's `nn.LSTMCell` (gates `i, f, g, o`; separate input and hidden biases), with

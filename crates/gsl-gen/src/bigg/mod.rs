@@ -14,7 +14,7 @@
 //! (`BitsRepNet`).
 //!
 //! - [`tree`]: host bookkeeping (row trees, Fenwick blocks, the level schedule of a batch);
-//! - [`cells`]: LSTM / Tree-LSTM cells and the positional encoding;
+//! - `cells` (private): LSTM / Tree-LSTM cells and the positional encoding;
 //! - [`config`]: [`BiggConfig`] with BiGG's defaults;
 //! - [`net`]: [`BiggNet`], with the sequential teacher-forced log-likelihood, the sequential
 //!   sampler and the level-batched log-likelihood used in training;
@@ -54,7 +54,7 @@
 //! (`share_param = False`), the tree positional encoding (`tree_pos_enc`, off by default),
 //! edge-count bounds in sampling, and `bfs_permute`.
 
-pub mod cells;
+mod cells;
 pub mod config;
 pub mod net;
 pub mod tree;

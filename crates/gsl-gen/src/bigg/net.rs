@@ -13,7 +13,7 @@ use rand::{Rng, RngExt};
 
 use super::cells::{BinaryTreeLstm, LstmCell, PosEncoding, State};
 use super::config::BiggConfig;
-use super::tree::{BatchPlan, ColumnRange, OrderedGraph, Parent, SummarySource};
+use super::tree::{BatchPlan, BitsFeature, ColumnRange, OrderedGraph, Parent, SummarySource};
 
 fn index(ids: impl IntoIterator<Item = usize>, device: &Device) -> Tensor<1, Int> {
     let v: Vec<i64> = ids.into_iter().map(|i| i as i64).collect();
@@ -229,18 +229,14 @@ impl BiggNet {
     }
 
     /// The bit features of subtrees, `[k, d]` (`h = c`).
-    fn bits_state(&self, features: &[(usize, Vec<usize>)], device: &Device) -> State {
+    fn bits_state(&self, features: &[BitsFeature], device: &Device) -> Result<State> {
         let d = self.embed_dim;
         let mut v = vec![0.0f32; features.len() * d];
-        for (row, (n_cols, ones)) in features.iter().enumerate() {
-            let out = &mut v[row * d..(row + 1) * d];
-            out[..*n_cols].fill(-1.0);
-            for &p in ones {
-                out[p] = 1.0;
-            }
+        for (feature, out) in features.iter().zip(v.chunks_mut(d)) {
+            feature.write(out)?;
         }
         let t = Tensor::<2>::from_data(TensorData::new(v, [features.len(), d]), device);
-        State { h: t.clone(), c: t }
+        Ok(State { h: t.clone(), c: t })
     }
 
     fn pos_rows(&self, positions: &[usize], device: &Device) -> Option<Tensor<2>> {
@@ -342,11 +338,14 @@ impl BiggNet {
         let count = num_left + num_right;
         let summary = if range.n_cols() <= self.bits_compress {
             let cols = decider.columns();
-            let ones = cols[cols.len() - count..]
-                .iter()
-                .map(|&c| range.hi - 1 - c)
-                .collect();
-            self.bits_state(&[(range.n_cols(), ones)], device)
+            let feature = BitsFeature {
+                n_cols: range.n_cols(),
+                ones: cols[cols.len() - count..]
+                    .iter()
+                    .map(|&c| range.hi - 1 - c)
+                    .collect(),
+            };
+            self.bits_state(&[feature], device)?
         } else {
             self.lr2p_cell.forward(&left, &right)
         };
@@ -430,6 +429,12 @@ impl BiggNet {
         if num_nodes == 0 {
             return Err(GslError::invalid("num_nodes", "must be at least 1"));
         }
+        if !(0.0..=1.0).contains(&greedy_frac) {
+            return Err(GslError::invalid(
+                "greedy_frac",
+                format!("must lie in [0, 1], got {greedy_frac}"),
+            ));
+        }
         let device = self.device();
         let consts = self.constants(&device);
         let mut history = RowHistory { levels: Vec::new() };
@@ -462,7 +467,18 @@ impl BiggNet {
     /// bottom-up, one merge per Fenwick level, one summary step per prefix bit, then one batched
     /// set of predictions per depth top-down. Equal to the sum of
     /// [`BiggNet::log_likelihood_sequential`] over the graphs.
+    ///
+    /// Errors: `plan` was built with another `bits_compress` than the network's.
     pub fn log_likelihood_batched(&self, plan: &BatchPlan) -> Result<Tensor<1>> {
+        if plan.bits_compress != self.bits_compress {
+            return Err(GslError::invalid(
+                "plan",
+                format!(
+                    "built with bits_compress {}, the network uses {}",
+                    plan.bits_compress, self.bits_compress
+                ),
+            ));
+        }
         let device = self.device();
         let base = self.base_table(&device);
         let num_depths = plan.depths.len();
@@ -483,12 +499,7 @@ impl BiggNet {
             let nb = num_bits_at(d + 1);
             let mut parts = vec![base.clone()];
             if !level.bits.is_empty() {
-                let feats: Vec<(usize, Vec<usize>)> = level
-                    .bits
-                    .iter()
-                    .map(|b| (b.n_cols, b.ones.clone()))
-                    .collect();
-                parts.push(self.bits_state(&feats, &device));
+                parts.push(self.bits_state(&level.bits, &device)?);
             }
             if !level.cells.is_empty() {
                 let left = below.select(index(
@@ -649,6 +660,8 @@ mod tests {
             let plan = BatchPlan::build(&refs, bits).unwrap();
             let batched = scalar(net.log_likelihood_batched(&plan).unwrap());
             assert!(sequential < 0.0);
+            let other = BatchPlan::build(&refs, bits + 1).unwrap();
+            assert!(net.log_likelihood_batched(&other).is_err());
             assert!(
                 (sequential - batched).abs() < 1e-4 * sequential.abs().max(1.0),
                 "dim {dim} bits {bits}: sequential {sequential} vs batched {batched}"
@@ -720,6 +733,10 @@ mod tests {
         });
         assert!(stopped.is_err());
         assert_eq!(rows, vec![0, 1, 2, 3]);
+        assert!(
+            net.sample_graph(5, 1.5, &mut StdRng::seed_from_u64(5))
+                .is_err()
+        );
         assert!(
             net.sample_graph(0, 0.0, &mut StdRng::seed_from_u64(5))
                 .is_err()

@@ -274,12 +274,27 @@ pub struct BitsFeature {
 }
 
 impl BitsFeature {
-    /// Writes the feature into `out` (length ≥ `n_cols`, zero-filled by the caller).
-    pub fn write(&self, out: &mut [f32]) {
+    /// Writes the feature into `out`, zero-filled by the caller. Errors: `out` shorter than
+    /// `n_cols`, or a position `≥ n_cols`.
+    pub fn write(&self, out: &mut [f32]) -> Result<()> {
+        if out.len() < self.n_cols {
+            return Err(GslError::shape(
+                "bit feature",
+                format!("at least {} entries", self.n_cols),
+                out.len(),
+            ));
+        }
         out[..self.n_cols].fill(-1.0);
         for &p in &self.ones {
+            if p >= self.n_cols {
+                return Err(GslError::invalid(
+                    "bit feature",
+                    format!("position {p} outside the {} columns", self.n_cols),
+                ));
+            }
             out[p] = 1.0;
         }
+        Ok(())
     }
 }
 
@@ -332,6 +347,8 @@ pub struct FenwickPlan {
 /// training (`forward_train`), built once per batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchPlan {
+    /// The bits-compression threshold the plan was built with.
+    pub bits_compress: usize,
     /// Node count of each graph.
     pub graph_sizes: Vec<usize>,
     /// Per global row (graphs concatenated): whether the row has an edge.
@@ -356,6 +373,7 @@ impl BatchPlan {
             return Err(GslError::invalid("graphs", "the batch is empty"));
         }
         let mut plan = Self {
+            bits_compress,
             graph_sizes: graphs.iter().map(|g| g.num_nodes()).collect(),
             has_ch: Vec::new(),
             positions: Vec::new(),
@@ -692,8 +710,14 @@ mod tests {
         assert_eq!(feat.n_cols, 4);
         assert_eq!(feat.ones, vec![2]);
         let mut out = vec![0.0; 6];
-        feat.write(&mut out);
+        feat.write(&mut out).unwrap();
         assert_eq!(out, vec![-1.0, -1.0, 1.0, -1.0, 0.0, 0.0]);
+        assert!(feat.write(&mut [0.0; 3]).is_err());
+        let bad = BitsFeature {
+            n_cols: 2,
+            ones: vec![2],
+        };
+        assert!(bad.write(&mut [0.0; 4]).is_err());
     }
 
     #[test]
