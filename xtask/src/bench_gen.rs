@@ -128,3 +128,162 @@ pub fn run(quick: bool, device_name: &str) -> Result<(), String> {
     println!("\nwrote {}", path.display());
     Ok(())
 }
+
+/// What the BiGG scalability suite measured at one size.
+#[derive(Serialize)]
+struct ScaleResult {
+    phase: &'static str,
+    nodes: usize,
+    edges: usize,
+    embed_dim: usize,
+    seconds: f64,
+    peak_rss_mib: Option<f64>,
+}
+
+fn peak_mib() -> Option<f64> {
+    crate::report::peak_rss_kib().map(|k| k as f64 / 1024.0)
+}
+
+/// A bifurcating tree with about `n` nodes (`L = (n + 1) / 2` leaves, `2L − 1` nodes).
+fn tree(n: usize, seed: u64) -> Result<gsl::generation::eval::SimpleGraph, String> {
+    use gsl::data::ensembles::{BifurcatingTree, Generator};
+    let edges = BifurcatingTree::new(n.div_ceil(2).max(2))
+        .sample(seed)
+        .map_err(|e| e.to_string())?;
+    gsl::generation::eval::SimpleGraph::from_edges(&edges).map_err(|e| e.to_string())
+}
+
+/// `cargo xtask bench gen-bigg`: BiGG's scalability on bifurcating trees (BiGG-E's
+/// scalability protocol, §2.7 of the gen refs): the time of one training step (forward,
+/// backward and Adam on one tree, host schedule included) for n = 100 … 15,000, and the time
+/// to sample one tree-sized graph for n = 100 … 100,000 from a model trained on 99-node trees,
+/// with the process's peak resident memory after each size (Linux `VmHWM`, monotone over the
+/// run: sampling runs first, so its figures are not masked by training). `quick` stops at
+/// n = 2,000 (training) and 5,000 (sampling).
+pub fn run_bigg(quick: bool, device_name: &str) -> Result<(), String> {
+    use gsl::generation::bigg::{Bigg, BiggConfig, NodeOrder};
+    use gsl::generation::{FitContext, GraphModel};
+
+    let device = gsl::core::device::device_from_name(device_name).map_err(|e| e.to_string())?;
+    let dim = 64;
+    let base = BiggConfig::new()
+        .with_embed_dim(dim)
+        .with_bits_compress(dim)
+        .with_node_order(NodeOrder::Dfs);
+    let context = FitContext {
+        device: &device,
+        seed: 34,
+        quiet: true,
+    };
+    let (train_sizes, sample_sizes): (Vec<usize>, Vec<usize>) = if quick {
+        (vec![100, 500, 1000, 2000], vec![100, 1000, 5000])
+    } else {
+        (
+            vec![100, 500, 1000, 2000, 5000, 10_000, 15_000],
+            vec![100, 1000, 5000, 15_000, 50_000, 100_000],
+        )
+    };
+    let mut results = Vec::new();
+    let mut rows = Vec::new();
+
+    // A model of small trees, then one sample per size.
+    let train: Vec<_> = (0..80)
+        .map(|s| tree(99, 1000 + s))
+        .collect::<Result<_, _>>()?;
+    let config = base
+        .clone()
+        .with_epochs(if quick { 2 } else { 4 })
+        .with_steps_per_epoch(50)
+        .with_learning_rate(3e-3);
+    let t = Instant::now();
+    let model = Bigg::fit(&config, &train, &context).map_err(|e| e.to_string())?;
+    let fit_s = t.elapsed().as_secs_f64();
+    println!(
+        "trained on 80 trees of 99 nodes in {fit_s:.1} s (loss {:.3} -> {:.3})",
+        model.losses.first().copied().unwrap_or(f64::NAN),
+        model.losses.last().copied().unwrap_or(f64::NAN)
+    );
+    for &n in &sample_sizes {
+        let t = Instant::now();
+        let g = model.sample_with_nodes(n, 7).map_err(|e| e.to_string())?;
+        let seconds = t.elapsed().as_secs_f64();
+        let peak = peak_mib();
+        let m = g.num_edges();
+        let work = (n + m) as f64 * (n as f64).log2();
+        println!("sample n = {n}: m = {m}, {seconds:.2} s");
+        rows.push(Row {
+            name: "bigg sample (1 graph)".into(),
+            size: format!("n = {n}, m = {m}, d = {dim}"),
+            millis: seconds * 1e3,
+            rate: seconds / work * 1e6,
+            unit: "µs per (n+m)log2 n".into(),
+            note: format!("peak RSS {:.0} MiB", peak.unwrap_or(f64::NAN)),
+        });
+        results.push(ScaleResult {
+            phase: "sample",
+            nodes: n,
+            edges: m,
+            embed_dim: dim,
+            seconds,
+            peak_rss_mib: peak,
+        });
+    }
+    // Training time per graph: a fresh model and one step on one tree.
+    let step = base
+        .clone()
+        .with_epochs(1)
+        .with_steps_per_epoch(1)
+        .with_batch_size(1);
+    for &n in &train_sizes {
+        let graph = tree(n, n as u64)?;
+        let reps = if n <= 2000 { 3 } else { 1 };
+        let mut failure = None;
+        let seconds = crate::report::median_secs(reps, || {
+            if let Err(e) = Bigg::fit(&step, std::slice::from_ref(&graph), &context) {
+                failure = Some(e.to_string());
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let peak = peak_mib();
+        println!("train n = {}: {seconds:.3} s", graph.num_nodes());
+        rows.push(Row {
+            name: "bigg train step (1 tree)".into(),
+            size: format!("n = {}, d = {dim}", graph.num_nodes()),
+            millis: seconds * 1e3,
+            rate: graph.num_nodes() as f64 / seconds,
+            unit: "nodes/s".into(),
+            note: format!("peak RSS {:.0} MiB", peak.unwrap_or(f64::NAN)),
+        });
+        results.push(ScaleResult {
+            phase: "train_step",
+            nodes: graph.num_nodes(),
+            edges: graph.num_edges(),
+            embed_dim: dim,
+            seconds,
+            peak_rss_mib: peak,
+        });
+    }
+
+    print_table(
+        &format!(
+            "gen-bigg: BiGG scalability on bifurcating trees, d = {dim} ({})",
+            machine()
+        ),
+        &rows,
+    );
+    let path = write_json(
+        "gen-bigg",
+        &serde_json::json!({
+            "machine": machine(),
+            "quick": quick,
+            "embed_dim": dim,
+            "tree_model_fit_seconds": fit_s,
+            "tree_model_losses": model.losses,
+            "results": results,
+        }),
+    )?;
+    println!("\nwrote {}", path.display());
+    Ok(())
+}

@@ -57,6 +57,8 @@ enum Suite {
     GenEr,
     /// Unrolled GLAD / GDN / L2G on their recipes vs model-based baselines (--dataset l2g|gdn|glad).
     Unroll,
+    /// BiGG scalability on trees: training-step time and sampling time / peak memory vs n.
+    GenBigg,
 }
 
 fn main() -> std::process::ExitCode {
@@ -76,6 +78,7 @@ fn main() -> std::process::ExitCode {
         Suite::Cluster => bench_cluster::run_suite(quick, &device, dataset.as_deref()),
         Suite::GenEr => bench_gen::run(quick, &device),
         Suite::Unroll => bench_unroll::run(quick, &device, dataset.as_deref()),
+        Suite::GenBigg => bench_gen::run_bigg(quick, &device),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -149,3 +149,72 @@ fn bad_inputs_fail_with_a_message() {
     ]);
     assert!(!out.status.success());
 }
+
+#[test]
+fn bigg_trains_samples_and_refuses_bad_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    // Six small cycles as a directory of edge-list files.
+    let data = dir.path().join("cycles");
+    std::fs::create_dir(&data).unwrap();
+    for n in 4..10 {
+        let rows: String = (0..n).map(|i| format!("{i},{}\n", (i + 1) % n)).collect();
+        std::fs::write(data.join(format!("c{n}.csv")), rows).unwrap();
+    }
+    let ckpt = dir.path().join("bigg.json");
+    let train = |out: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "gen",
+            "train",
+            "--model",
+            "bigg",
+            "--dataset",
+            data.to_str().unwrap(),
+            "--all",
+            "--epochs",
+            "2",
+            "--steps-per-epoch",
+            "3",
+            "--embed-dim",
+            "8",
+            "--quiet",
+        ];
+        let out = out.to_str().unwrap().to_string();
+        let mut owned: Vec<String> = args.drain(..).map(String::from).collect();
+        owned.push("--out".into());
+        owned.push(out);
+        owned.extend(extra.iter().map(|e| e.to_string()));
+        let refs: Vec<&str> = owned.iter().map(String::as_str).collect();
+        gsl(&refs)
+    };
+    let out = train(&ckpt, &[]);
+    let (_, err) = text(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("fitted bigg on 6 graphs"), "{err}");
+    assert!(dir.path().join("bigg.bpk").exists());
+    // No silent overwrite of the checkpoint.
+    assert!(!train(&ckpt, &[]).status.success());
+    // bits_compress above embed_dim is refused with a message.
+    let out = train(&dir.path().join("b.json"), &["--bits-compress", "64"]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("bits_compress"), "{}", text(&out).1);
+
+    let gen_dir = dir.path().join("gen");
+    let out = gsl(&[
+        "gen",
+        "sample",
+        "--checkpoint",
+        &s(&ckpt),
+        "--num",
+        "3",
+        "--out",
+        &s(&gen_dir),
+    ]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    assert_eq!(std::fs::read_dir(&gen_dir).unwrap().count(), 3);
+
+    // An edge-list file without edges (no graph to model) is refused.
+    std::fs::write(data.join("single.csv"), "").unwrap();
+    let out = train(&dir.path().join("c.json"), &[]);
+    assert!(!out.status.success());
+}

@@ -1,9 +1,10 @@
 //! # gsl-gen
 //!
-//! Graph generation for gsl: an Erdős–Rényi baseline behind the [`GraphModel`] trait that the
-//! deep generators (BiGG and its weighted variants, planned) implement, and the MMD evaluation
-//! suite for generated graphs.
+//! Graph generation for gsl: BiGG (Dai et al., ICML 2020) and an Erdős–Rényi baseline behind
+//! the [`GraphModel`] trait, and the MMD evaluation suite for generated graphs.
 //!
+//! - [`bigg`]: BiGG — edge-binary row trees, Fenwick-tree row history, bits compression, the
+//!   level-batched training likelihood, the sequential sampler, checkpoints;
 //! - [`eval`]: descriptors (degree, clustering, 4-node orbits, normalised-Laplacian spectra,
 //!   weighted degree, edge weights), the kernels of GraphRNN / GRAN / BiGG-E, MMD², validity
 //!   checks, and reading graph sets from edge-list directories;
@@ -33,10 +34,12 @@
 //! # }
 //! ```
 
+pub mod bigg;
 pub mod datasets;
 pub mod er;
 pub mod eval;
 pub mod model;
 
+pub use bigg::{Bigg, BiggConfig};
 pub use er::ErdosRenyiBaseline;
 pub use model::{FitContext, GraphModel, NodeCountDistribution, checkpoint_model_name};

@@ -1,0 +1,760 @@
+//! The BiGG network (`RecurTreeGen` + `FenwickTree` of `bigg/model/tree_model.py`) and its
+//! three uses: the sequential teacher-forced log-likelihood (the reference semantics), the
+//! sequential sampler, and the level-batched log-likelihood used for training.
+
+use std::ops::ControlFlow;
+
+use burn::module::{Module, Param};
+use burn::nn::Initializer;
+use burn::tensor::{Device, Int, Tensor, TensorData, activation};
+use gsl_core::nn::{Activation, Mlp, MlpConfig};
+use gsl_core::{GslError, Result};
+use rand::{Rng, RngExt};
+
+use super::cells::{BinaryTreeLstm, LstmCell, PosEncoding, State};
+use super::config::BiggConfig;
+use super::tree::{BatchPlan, BitsFeature, ColumnRange, OrderedGraph, Parent, SummarySource};
+
+fn index(ids: impl IntoIterator<Item = usize>, device: &Device) -> Tensor<1, Int> {
+    let v: Vec<i64> = ids.into_iter().map(|i| i as i64).collect();
+    let n = v.len();
+    Tensor::from_data(TensorData::new(v, [n]), device)
+}
+
+fn glorot(rows: usize, dim: usize, device: &Device) -> Param<Tensor<2>> {
+    Initializer::XavierUniform { gain: 1.0 }.init_with([rows, dim], Some(rows), Some(dim), device)
+}
+
+/// Learned leaf / empty-subtree states (used when bits compression is off).
+#[derive(Module, Debug)]
+pub struct BaseStates {
+    leaf_h0: Param<Tensor<2>>,
+    leaf_c0: Param<Tensor<2>>,
+    empty_h0: Param<Tensor<2>>,
+    empty_c0: Param<Tensor<2>>,
+}
+
+/// The BiGG network. Build it with [`BiggNet::new`]; all parameter shapes follow from the
+/// config, so a checkpoint loads into `BiggNet::new(&config, device)`.
+#[derive(Module, Debug)]
+pub struct BiggNet {
+    topdown_left_embed: Param<Tensor<2>>,
+    topdown_right_embed: Param<Tensor<2>>,
+    base: Option<BaseStates>,
+    init_h0: Param<Tensor<2>>,
+    init_c0: Param<Tensor<2>>,
+    merge_cell: BinaryTreeLstm,
+    summary_cell: BinaryTreeLstm,
+    lr2p_cell: BinaryTreeLstm,
+    l2r_cell: BinaryTreeLstm,
+    cell_topdown: LstmCell,
+    cell_topright: LstmCell,
+    pred_has_ch: Mlp,
+    pred_has_left: Mlp,
+    pred_has_right: Mlp,
+    embed_dim: usize,
+    bits_compress: usize,
+    #[module(skip)]
+    pos: Option<PosEncoding>,
+}
+
+/// The logits of a predictor `MLP(d, [2d, 1])`. Its input is a state of the network (finite
+/// by construction), so the host-side finiteness check of `Mlp::forward` is skipped: the
+/// sampler checks each logit it reads and training checks the loss.
+fn predict(mlp: &Mlp, x: Tensor<2>) -> Tensor<2> {
+    let last = mlp.layers.len() - 1;
+    mlp.layers.iter().enumerate().fold(x, |x, (i, layer)| {
+        let y = layer.forward(x);
+        if i < last { mlp.activation.apply(y) } else { y }
+    })
+}
+
+/// Tensors the sequential recursion reuses at every node: the empty and leaf states and the
+/// LSTM input terms of the two has-left / has-right embeddings.
+struct Constants {
+    empty: State,
+    leaf: State,
+    left_input: Tensor<2>,
+    right_input: Tensor<2>,
+}
+
+/// Log-likelihood of a set of Bernoulli decisions: `Σ log σ(±logit)`.
+fn bernoulli_ll(logits: Tensor<2>, labels: &[bool], device: &Device) -> Tensor<1> {
+    let n = labels.len();
+    let signs: Vec<f32> = labels.iter().map(|&y| if y { 1.0 } else { -1.0 }).collect();
+    let signs = Tensor::<2>::from_data(TensorData::new(signs, [n, 1]), device);
+    activation::log_sigmoid(logits * signs).sum()
+}
+
+/// Who decides the Bernoulli outcomes of the sequential recursion: the training data (teacher
+/// forcing, accumulating the log-likelihood) or a random draw (sampling).
+trait Decider {
+    /// The outcome of a decision with `logit` (`[1, 1]`). Teacher forcing takes the true label,
+    /// `label(columns of the row not generated yet)`, and scores it; sampling draws it.
+    fn decide(&mut self, logit: Tensor<2>, label: impl Fn(&[usize]) -> bool) -> Result<bool>;
+    /// Columns generated so far in the current row.
+    fn columns(&self) -> &[usize];
+    /// Records the edge at `col`.
+    fn add_edge(&mut self, col: usize);
+}
+
+/// Teacher forcing on one row.
+struct Teacher<'a> {
+    cols: &'a [usize],
+    pos: usize,
+    ll: Vec<Tensor<2>>,
+}
+
+impl Decider for Teacher<'_> {
+    fn decide(&mut self, logit: Tensor<2>, label: impl Fn(&[usize]) -> bool) -> Result<bool> {
+        let y = label(&self.cols[self.pos..]);
+        let logit = if y { logit } else { logit.neg() };
+        self.ll.push(activation::log_sigmoid(logit));
+        Ok(y)
+    }
+    fn columns(&self) -> &[usize] {
+        &self.cols[..self.pos]
+    }
+    fn add_edge(&mut self, col: usize) {
+        debug_assert_eq!(self.cols[self.pos], col);
+        self.pos += 1;
+    }
+}
+
+/// Random decisions.
+struct Sampler<'a, R: Rng> {
+    rng: &'a mut R,
+    greedy_frac: f64,
+    cols: Vec<usize>,
+}
+
+impl<R: Rng> Decider for Sampler<'_, R> {
+    fn decide(&mut self, logit: Tensor<2>, _label: impl Fn(&[usize]) -> bool) -> Result<bool> {
+        let z = logit.into_scalar::<f32>() as f64;
+        if !z.is_finite() {
+            return Err(GslError::NonFinite("BiGG decision logit".into()));
+        }
+        let p = 1.0 / (1.0 + (-z).exp());
+        let g = self.greedy_frac;
+        let p = p * (1.0 - g) + if p >= 0.5 { g } else { 0.0 };
+        Ok(self.rng.random::<f64>() < p)
+    }
+    fn columns(&self) -> &[usize] {
+        &self.cols
+    }
+    fn add_edge(&mut self, col: usize) {
+        self.cols.push(col);
+    }
+}
+
+/// The row-history Fenwick tree of the sequential path (BiGG's `FenwickTree.forward`):
+/// `levels[k]` holds the summary of the last complete block of `2^k` rows, if any.
+struct RowHistory {
+    levels: Vec<Option<State>>,
+}
+
+impl BiggNet {
+    /// A freshly initialised network (parameters on `device`), after validating `config`.
+    ///
+    /// Initialisation follows BiGG: Glorot-uniform for the embeddings and initial states,
+    /// PyTorch defaults for the linear layers and LSTM cells.
+    pub fn new(config: &BiggConfig, device: &Device) -> Result<Self> {
+        config.validate()?;
+        let d = config.embed_dim;
+        let mlp = || {
+            MlpConfig::new(vec![d, 2 * d, 1])
+                .with_activation(Activation::Elu { alpha: 1.0 })
+                .init(device)
+        };
+        let base = (config.bits_compress == 0).then(|| BaseStates {
+            leaf_h0: glorot(1, d, device),
+            leaf_c0: glorot(1, d, device),
+            empty_h0: glorot(1, d, device),
+            empty_c0: glorot(1, d, device),
+        });
+        Ok(Self {
+            topdown_left_embed: glorot(2, d, device),
+            topdown_right_embed: glorot(2, d, device),
+            base,
+            init_h0: glorot(1, d, device),
+            init_c0: glorot(1, d, device),
+            merge_cell: BinaryTreeLstm::new(d, device),
+            summary_cell: BinaryTreeLstm::new(d, device),
+            lr2p_cell: BinaryTreeLstm::new(d, device),
+            l2r_cell: BinaryTreeLstm::new(d, device),
+            cell_topdown: LstmCell::new(d, device),
+            cell_topright: LstmCell::new(d, device),
+            pred_has_ch: mlp()?,
+            pred_has_left: mlp()?,
+            pred_has_right: mlp()?,
+            embed_dim: d,
+            bits_compress: config.bits_compress,
+            pos: config.pos_enc.then(|| PosEncoding::new(d, config.pos_base)),
+        })
+    }
+
+    fn device(&self) -> Device {
+        self.init_h0.val().device()
+    }
+
+    /// The empty and leaf states as a `[2, d]` table (row 0 empty, row 1 leaf). With bits
+    /// compression they are BiGG's fixed `base_feat` rows `[−1, 0, …]` and `[+1, 0, …]`.
+    fn base_table(&self, device: &Device) -> State {
+        match &self.base {
+            Some(b) => State {
+                h: Tensor::cat(vec![b.empty_h0.val(), b.leaf_h0.val()], 0),
+                c: Tensor::cat(vec![b.empty_c0.val(), b.leaf_c0.val()], 0),
+            },
+            None => {
+                let d = self.embed_dim;
+                let mut v = vec![0.0f32; 2 * d];
+                v[0] = -1.0;
+                v[d] = 1.0;
+                let t = Tensor::<2>::from_data(TensorData::new(v, [2, d]), device);
+                State { h: t.clone(), c: t }
+            }
+        }
+    }
+
+    fn constants(&self, device: &Device) -> Constants {
+        let base = self.base_table(device);
+        Constants {
+            empty: base.select(index([0], device)),
+            leaf: base.select(index([1], device)),
+            left_input: self.cell_topdown.input_term(self.topdown_left_embed.val()),
+            right_input: self
+                .cell_topright
+                .input_term(self.topdown_right_embed.val()),
+        }
+    }
+
+    /// The bit features of subtrees, `[k, d]` (`h = c`).
+    fn bits_state(&self, features: &[BitsFeature], device: &Device) -> Result<State> {
+        let d = self.embed_dim;
+        let mut v = vec![0.0f32; features.len() * d];
+        for (feature, out) in features.iter().zip(v.chunks_mut(d)) {
+            feature.write(out)?;
+        }
+        let t = Tensor::<2>::from_data(TensorData::new(v, [features.len(), d]), device);
+        Ok(State { h: t.clone(), c: t })
+    }
+
+    fn pos_rows(&self, positions: &[usize], device: &Device) -> Option<Tensor<2>> {
+        self.pos.as_ref().map(|p| p.encode(positions, device))
+    }
+
+    fn embed(table: &Param<Tensor<2>>, labels: &[bool], device: &Device) -> Tensor<2> {
+        table
+            .val()
+            .select(0, index(labels.iter().map(|&b| b as usize), device))
+    }
+
+    // ---------------------------------------------------------------- sequential path
+
+    fn history_state(&self, history: &RowHistory) -> State {
+        let mut state: Option<State> = None;
+        for block in history.levels.iter().flatten() {
+            state = Some(match state {
+                None => block.clone(),
+                Some(s) => self.summary_cell.forward(&s, block),
+            });
+        }
+        state.unwrap_or_else(|| State {
+            h: self.init_h0.val(),
+            c: self.init_c0.val(),
+        })
+    }
+
+    fn push_history(&self, history: &mut RowHistory, summary: State) {
+        let mut carry = summary;
+        let mut level = 0;
+        loop {
+            if history.levels.len() <= level {
+                history.levels.push(None);
+            }
+            match history.levels[level].take() {
+                None => {
+                    history.levels[level] = Some(carry);
+                    return;
+                }
+                Some(older) => {
+                    carry = self.merge_cell.forward(&older, &carry);
+                    level += 1;
+                }
+            }
+        }
+    }
+
+    /// BiGG's `gen_row` below the root: the node `range` is known to hold an edge. Returns
+    /// its bottom-up summary and its number of edges.
+    fn gen_subtree<D: Decider>(
+        &self,
+        state: State,
+        range: ColumnRange,
+        decider: &mut D,
+        consts: &Constants,
+        device: &Device,
+    ) -> Result<(State, usize)> {
+        if range.is_leaf() {
+            decider.add_edge(range.lo);
+            return Ok((consts.leaf.clone(), 1));
+        }
+        let mid = range.mid();
+        let left_logit = predict(&self.pred_has_left, state.h.clone());
+        let has_left = decider.decide(left_logit, |rest| rest.first().is_some_and(|&c| c < mid))?;
+        let state = self.cell_topdown.forward_with_input_term(
+            consts
+                .left_input
+                .clone()
+                .select(0, index([has_left as usize], device)),
+            &state,
+        );
+        let (left, num_left) = if has_left {
+            self.gen_subtree(state.clone(), range.left(), decider, consts, device)?
+        } else {
+            (consts.empty.clone(), 0)
+        };
+        let top = self.l2r_cell.forward(&state, &left);
+        let has_right = if has_left {
+            let logit = predict(&self.pred_has_right, top.h.clone());
+            decider.decide(logit, |rest| {
+                rest.first().is_some_and(|&c| (mid..range.hi).contains(&c))
+            })?
+        } else {
+            true
+        };
+        let top = self.cell_topright.forward_with_input_term(
+            consts
+                .right_input
+                .clone()
+                .select(0, index([has_right as usize], device)),
+            &top,
+        );
+        let (right, num_right) = if has_right {
+            self.gen_subtree(top, range.right(), decider, consts, device)?
+        } else {
+            (consts.empty.clone(), 0)
+        };
+        let count = num_left + num_right;
+        let summary = if range.n_cols() <= self.bits_compress {
+            let cols = decider.columns();
+            let feature = BitsFeature {
+                n_cols: range.n_cols(),
+                ones: cols[cols.len() - count..]
+                    .iter()
+                    .map(|&c| range.hi - 1 - c)
+                    .collect(),
+            };
+            self.bits_state(&[feature], device)?
+        } else {
+            self.lr2p_cell.forward(&left, &right)
+        };
+        Ok((summary, count))
+    }
+
+    /// One row: the has-edge decision at the root, then the tree. Returns the row summary.
+    fn gen_row<D: Decider>(
+        &self,
+        controller: State,
+        row: usize,
+        decider: &mut D,
+        consts: &Constants,
+        device: &Device,
+    ) -> Result<State> {
+        let range = ColumnRange::root(row);
+        let logit = predict(&self.pred_has_ch, controller.h.clone());
+        // Row 0 has no column: BiGG forces "no edge" but still scores the decision.
+        let has_edge = decider.decide(logit, |rest| !rest.is_empty())? && range.n_cols() > 0;
+        if !has_edge {
+            return Ok(consts.empty.clone());
+        }
+        Ok(self
+            .gen_subtree(controller, range, decider, consts, device)?
+            .0)
+    }
+
+    fn controller(&self, history: &RowHistory, position: usize, device: &Device) -> State {
+        let state = self.history_state(history);
+        match self.pos_rows(&[position], device) {
+            Some(p) => state.add_both(p),
+            None => state,
+        }
+    }
+
+    /// The log-likelihood of `graph` under the model, one row and one tree node at a time
+    /// (BiGG's `RecurTreeGen.forward` with `edge_list` given). This is the reference the
+    /// batched path is tested against; it differentiates on an autodiff device.
+    pub fn log_likelihood_sequential(&self, graph: &OrderedGraph) -> Result<Tensor<1>> {
+        let device = self.device();
+        let n = graph.num_nodes();
+        let consts = self.constants(&device);
+        let mut history = RowHistory { levels: Vec::new() };
+        let mut terms = Vec::new();
+        for i in 0..n {
+            let controller = self.controller(&history, n - i, &device);
+            let mut teacher = Teacher {
+                cols: graph.row(i),
+                pos: 0,
+                ll: Vec::new(),
+            };
+            let summary = self.gen_row(controller, i, &mut teacher, &consts, &device)?;
+            terms.extend(teacher.ll);
+            if i + 1 < n {
+                self.push_history(&mut history, summary);
+            }
+        }
+        Ok(Tensor::cat(terms, 0).sum())
+    }
+
+    /// Samples a graph with `num_nodes` nodes (BiGG's `RecurTreeGen.forward` without
+    /// `edge_list`): O((n + m) log n) cell evaluations. Call it on a model without autodiff.
+    pub fn sample_graph<R: Rng>(
+        &self,
+        num_nodes: usize,
+        greedy_frac: f64,
+        rng: &mut R,
+    ) -> Result<OrderedGraph> {
+        self.sample_graph_with(num_nodes, greedy_frac, rng, |_| ControlFlow::Continue(()))
+    }
+
+    /// [`BiggNet::sample_graph`] calling `on_row(i)` after each generated row `i` (progress
+    /// display); `ControlFlow::Break(())` stops with a [`GslError::Training`] error.
+    pub fn sample_graph_with<R: Rng>(
+        &self,
+        num_nodes: usize,
+        greedy_frac: f64,
+        rng: &mut R,
+        mut on_row: impl FnMut(usize) -> ControlFlow<()>,
+    ) -> Result<OrderedGraph> {
+        if num_nodes == 0 {
+            return Err(GslError::invalid("num_nodes", "must be at least 1"));
+        }
+        if !(0.0..=1.0).contains(&greedy_frac) {
+            return Err(GslError::invalid(
+                "greedy_frac",
+                format!("must lie in [0, 1], got {greedy_frac}"),
+            ));
+        }
+        let device = self.device();
+        let consts = self.constants(&device);
+        let mut history = RowHistory { levels: Vec::new() };
+        let mut pairs = Vec::new();
+        for i in 0..num_nodes {
+            let controller = self.controller(&history, num_nodes - i, &device);
+            let mut sampler = Sampler {
+                rng: &mut *rng,
+                greedy_frac,
+                cols: Vec::new(),
+            };
+            let summary = self.gen_row(controller, i, &mut sampler, &consts, &device)?;
+            pairs.extend(sampler.cols.iter().map(|&j| (i, j)));
+            if i + 1 < num_nodes {
+                self.push_history(&mut history, summary);
+            }
+            if on_row(i).is_break() {
+                return Err(GslError::Training(format!(
+                    "sampling stopped by the caller after row {i}"
+                )));
+            }
+        }
+        OrderedGraph::new(num_nodes, &pairs)
+    }
+
+    // ---------------------------------------------------------------- batched path
+
+    /// The log-likelihood of every graph of `plan`, summed, computed level by level across all
+    /// rows and graphs (BiGG's `forward_train`): one batched Tree-LSTM call per tree depth
+    /// bottom-up, one merge per Fenwick level, one summary step per prefix bit, then one batched
+    /// set of predictions per depth top-down. Equal to the sum of
+    /// [`BiggNet::log_likelihood_sequential`] over the graphs.
+    ///
+    /// Errors: `plan` was built with another `bits_compress` than the network's.
+    pub fn log_likelihood_batched(&self, plan: &BatchPlan) -> Result<Tensor<1>> {
+        if plan.bits_compress != self.bits_compress {
+            return Err(GslError::invalid(
+                "plan",
+                format!(
+                    "built with bits_compress {}, the network uses {}",
+                    plan.bits_compress, self.bits_compress
+                ),
+            ));
+        }
+        let device = self.device();
+        let base = self.base_table(&device);
+        let num_depths = plan.depths.len();
+
+        // Bottom-up: tables[d] = [empty; leaf; bits of depth d; cells of depth d].
+        let mut tables: Vec<Option<State>> = vec![None; num_depths + 1];
+        tables[num_depths] = Some(base.clone());
+        let table_index = |src: SummarySource, num_bits: usize| match src {
+            SummarySource::Empty => 0,
+            SummarySource::Leaf => 1,
+            SummarySource::Bits(k) => 2 + k,
+            SummarySource::Cell(k) => 2 + num_bits + k,
+        };
+        let num_bits_at = |d: usize| plan.depths.get(d).map_or(0, |p| p.bits.len());
+        for d in (0..num_depths).rev() {
+            let level = &plan.depths[d];
+            let below = tables[d + 1].as_ref().expect("built deeper first");
+            let nb = num_bits_at(d + 1);
+            let mut parts = vec![base.clone()];
+            if !level.bits.is_empty() {
+                parts.push(self.bits_state(&level.bits, &device)?);
+            }
+            if !level.cells.is_empty() {
+                let left = below.select(index(
+                    level.cells.iter().map(|c| table_index(c.0, nb)),
+                    &device,
+                ));
+                let right = below.select(index(
+                    level.cells.iter().map(|c| table_index(c.1, nb)),
+                    &device,
+                ));
+                parts.push(self.lr2p_cell.forward(&left, &right));
+            }
+            tables[d] = Some(State::cat(parts));
+        }
+        let top_table = tables[0].as_ref().expect("depth 0 built");
+        let rows = top_table.select(index(
+            plan.row_summary
+                .iter()
+                .map(|&s| table_index(s, num_bits_at(0))),
+            &device,
+        ));
+
+        // Fenwick row history: level tables, then the prefix folds.
+        let mut joint = vec![
+            State {
+                h: self.init_h0.val(),
+                c: self.init_c0.val(),
+            },
+            rows.clone(),
+        ];
+        let mut below = rows;
+        for pairs in &plan.fenwick.merges {
+            let older = below.select(index(pairs.iter().map(|p| p.0), &device));
+            let newer = below.select(index(pairs.iter().map(|p| p.1), &device));
+            below = self.merge_cell.forward(&older, &newer);
+            joint.push(below.clone());
+        }
+        let joint = State::cat(joint);
+        let blocks = &plan.fenwick.blocks;
+        let num_rows = plan.num_rows();
+        let mut state = joint.select(index(blocks.iter().map(|b| b[0]), &device));
+        let mut folded = vec![state.clone()];
+        // Position of each row in the latest fold state, and where its final state lies in
+        // the concatenation of all fold states.
+        let mut position: Vec<usize> = (0..num_rows).collect();
+        let mut final_index: Vec<usize> = (0..num_rows).collect();
+        let mut offset = num_rows;
+        for (t, active) in plan.fenwick.steps.iter().enumerate() {
+            let prev = state.select(index(active.iter().map(|&r| position[r]), &device));
+            let next_block = joint.select(index(active.iter().map(|&r| blocks[r][t + 1]), &device));
+            state = self.summary_cell.forward(&prev, &next_block);
+            for (k, &r) in active.iter().enumerate() {
+                position[r] = k;
+                final_index[r] = offset + k;
+            }
+            offset += active.len();
+            folded.push(state.clone());
+        }
+        let mut controllers = State::cat(folded).select(index(final_index, &device));
+        if let Some(p) = self.pos_rows(&plan.positions, &device) {
+            controllers = controllers.add_both(p);
+        }
+
+        // Has-edge decisions of every row.
+        let mut ll = bernoulli_ll(
+            predict(&self.pred_has_ch, controllers.h.clone()),
+            &plan.has_ch,
+            &device,
+        );
+
+        // Top-down, one depth at a time.
+        let mut after: Option<(State, State)> = None;
+        for (d, level) in plan.depths.iter().enumerate() {
+            let n_prev = after.as_ref().map_or(0, |(s, _)| s.len());
+            let parent_ids = level.parent.iter().map(|p| match *p {
+                Parent::Row(r) => r,
+                Parent::Left(j) => j,
+                Parent::Right(j) => n_prev + j,
+            });
+            let states = match &after {
+                None => controllers.select(index(parent_ids, &device)),
+                Some((left, right)) => {
+                    State::cat(vec![left.clone(), right.clone()]).select(index(parent_ids, &device))
+                }
+            };
+            let left_logits = predict(&self.pred_has_left, states.h.clone());
+            ll = ll + bernoulli_ll(left_logits, &level.has_left, &device);
+            let states = self.cell_topdown.forward(
+                Self::embed(&self.topdown_left_embed, &level.has_left, &device),
+                &states,
+            );
+            let below = tables[d + 1].as_ref().expect("built");
+            let left_summary = below.select(index(
+                level
+                    .left_summary
+                    .iter()
+                    .map(|&s| table_index(s, num_bits_at(d + 1))),
+                &device,
+            ));
+            let top = self.l2r_cell.forward(&states, &left_summary);
+            let scored: Vec<usize> = (0..level.has_left.len())
+                .filter(|&j| level.has_left[j])
+                .collect();
+            if !scored.is_empty() {
+                let logits = self.pred_has_right.forward(
+                    top.h
+                        .clone()
+                        .select(0, index(scored.iter().copied(), &device)),
+                )?;
+                let labels: Vec<bool> = scored.iter().map(|&j| level.has_right[j]).collect();
+                ll = ll + bernoulli_ll(logits, &labels, &device);
+            }
+            let top = self.cell_topright.forward(
+                Self::embed(&self.topdown_right_embed, &level.has_right, &device),
+                &top,
+            );
+            after = Some((states, top));
+        }
+        Ok(ll)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tree::random_graph;
+    use super::*;
+    use gsl_core::device::device_from_name;
+    use gsl_core::tensor::to_vec_f32;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    fn scalar(t: Tensor<1>) -> f64 {
+        to_vec_f32(t)[0] as f64
+    }
+
+    #[test]
+    fn batched_equals_sequential_log_likelihood() {
+        let device = device_from_name("flex").unwrap();
+        let graphs = [
+            random_graph(23, 0.2, 1),
+            random_graph(9, 0.5, 2),
+            random_graph(2, 1.0, 3),
+            random_graph(17, 0.0, 4),
+        ];
+        // Without bits, with bits covering the low levels, and with everything in bits.
+        for (dim, bits) in [(8, 0), (8, 4), (32, 32)] {
+            device.seed(7);
+            let config = BiggConfig::new()
+                .with_embed_dim(dim)
+                .with_bits_compress(bits)
+                .with_pos_base(100.0);
+            let net = BiggNet::new(&config, &device).unwrap();
+            let sequential: f64 = graphs
+                .iter()
+                .map(|g| scalar(net.log_likelihood_sequential(g).unwrap()))
+                .sum();
+            let refs: Vec<&OrderedGraph> = graphs.iter().collect();
+            let plan = BatchPlan::build(&refs, bits).unwrap();
+            let batched = scalar(net.log_likelihood_batched(&plan).unwrap());
+            assert!(sequential < 0.0);
+            let other = BatchPlan::build(&refs, bits + 1).unwrap();
+            assert!(net.log_likelihood_batched(&other).is_err());
+            assert!(
+                (sequential - batched).abs() < 1e-4 * sequential.abs().max(1.0),
+                "dim {dim} bits {bits}: sequential {sequential} vs batched {batched}"
+            );
+        }
+    }
+
+    #[test]
+    fn batched_and_sequential_gradients_agree() {
+        let device = device_from_name("flex").unwrap().autodiff();
+        device.seed(3);
+        let config = BiggConfig::new().with_embed_dim(6).with_bits_compress(2);
+        let net = BiggNet::new(&config, &device).unwrap();
+        let graphs = [random_graph(13, 0.3, 8), random_graph(6, 0.5, 9)];
+        let grads_of = |ll: Tensor<1>| {
+            let grads = ll.backward();
+            let g = |p: &Param<Tensor<2>>| to_vec_f32(p.val().grad(&grads).unwrap());
+            [
+                g(&net.init_h0),
+                g(&net.topdown_left_embed),
+                g(&net.topdown_right_embed),
+                to_vec_f32(net.merge_cell.out_bias.val().grad(&grads).unwrap()),
+            ]
+        };
+        let sequential = grads_of(
+            net.log_likelihood_sequential(&graphs[0]).unwrap()
+                + net.log_likelihood_sequential(&graphs[1]).unwrap(),
+        );
+        let plan = BatchPlan::build(&[&graphs[0], &graphs[1]], 2).unwrap();
+        let batched = grads_of(net.log_likelihood_batched(&plan).unwrap());
+        for (a, b) in sequential.iter().zip(&batched) {
+            assert!(
+                a.iter().any(|v| v.abs() > 1e-6),
+                "gradient reaches the parameter"
+            );
+            for (x, y) in a.iter().zip(b) {
+                assert!((x - y).abs() < 1e-4 * (1.0 + x.abs()), "{x} vs {y}");
+            }
+        }
+    }
+
+    #[test]
+    fn samples_are_simple_graphs_and_reproducible() {
+        let device = device_from_name("flex").unwrap();
+        device.seed(1);
+        let config = BiggConfig::new().with_embed_dim(8).with_bits_compress(4);
+        let net = BiggNet::new(&config, &device).unwrap();
+        let g1 = net
+            .sample_graph(30, 0.0, &mut StdRng::seed_from_u64(5))
+            .unwrap();
+        let g2 = net
+            .sample_graph(30, 0.0, &mut StdRng::seed_from_u64(5))
+            .unwrap();
+        assert_eq!(g1, g2);
+        assert_eq!(g1.num_nodes(), 30);
+        assert!(g1.row(0).is_empty());
+        // The sampled graph is a valid ordered graph (each row's columns below the row).
+        for i in 0..30 {
+            assert!(g1.row(i).iter().all(|&j| j < i));
+        }
+        let mut rows = Vec::new();
+        let stopped = net.sample_graph_with(30, 0.0, &mut StdRng::seed_from_u64(5), |i| {
+            rows.push(i);
+            if i == 3 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        assert!(stopped.is_err());
+        assert_eq!(rows, vec![0, 1, 2, 3]);
+        assert!(
+            net.sample_graph(5, 1.5, &mut StdRng::seed_from_u64(5))
+                .is_err()
+        );
+        assert!(
+            net.sample_graph(0, 0.0, &mut StdRng::seed_from_u64(5))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn greedy_decoding_is_deterministic() {
+        let device = device_from_name("flex").unwrap();
+        device.seed(2);
+        let config = BiggConfig::new().with_embed_dim(8).with_bits_compress(0);
+        let net = BiggNet::new(&config, &device).unwrap();
+        let a = net
+            .sample_graph(12, 1.0, &mut StdRng::seed_from_u64(1))
+            .unwrap();
+        let b = net
+            .sample_graph(12, 1.0, &mut StdRng::seed_from_u64(99))
+            .unwrap();
+        assert_eq!(a, b);
+    }
+}
