@@ -34,7 +34,7 @@ use gsl_core::{AttributedGraph, GslError, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::framework::{Embed, l2_normalize_rows};
-use crate::kmeans::{KMeansConfig, kmeans};
+use crate::kmeans::{KMeansConfig, Potential, kmeans};
 use crate::nafs::{Nafs, NafsConfig};
 use crate::node2vec::{Node2Vec, Node2VecConfig};
 use crate::s2cag::{Ms2cag, Ms2cagConfig, Rounding, S2cag, S2cagConfig, snem_rounding};
@@ -236,6 +236,10 @@ pub struct PipelineOptions {
     /// k-means iterations per restart.
     #[config(default = 300)]
     pub max_iter: usize,
+    /// k-means seeding / restart potential (`Potential::Distance` reproduces PyAGC's
+    /// `TorchKMeans`).
+    #[config(default = "Potential::SquaredDistance")]
+    pub kmeans_potential: Potential,
 }
 
 /// What [`run`] produced.
@@ -304,7 +308,8 @@ pub fn run(
     let config = KMeansConfig::new(options.k)
         .with_seed(options.seed)
         .with_n_init(options.n_init)
-        .with_max_iter(options.max_iter);
+        .with_max_iter(options.max_iter)
+        .with_potential(options.kmeans_potential);
     let result = kmeans(z.clone(), &config)?;
     Ok(PipelineOutput {
         labels: result.labels,
