@@ -3,14 +3,19 @@
 //! conductance, with wall time and peak resident memory — printed like PyAGC's results file,
 //! next to PyAGC's published Cora/Photo rows where it has them.
 //!
+//! `GSL_CLUSTER_METHODS=ssgc,s2cag` restricts a run to some methods.
+//!
 //! Peak memory is the process's `VmHWM` from `/proc/self/status`, reset before every method by
 //! writing `5` to `/proc/self/clear_refs`, so each row shows that method's own peak.
 
 use std::time::Instant;
 
 use gsl::burn::tensor::Device;
+use gsl::cluster::kmeans::Potential;
 use gsl::cluster::metrics::{ClusteringScores, evaluate};
+use gsl::cluster::node2vec::Node2VecConfig;
 use gsl::cluster::pipeline::{FeatureNorm, METHOD_NAMES, Method, PipelineOptions, run};
+use gsl::cluster::s2cag::{Ms2cagConfig, Rounding, S2cagConfig};
 use gsl::cluster::ssgc::SsgcConfig;
 use gsl::cluster::synthetic::{AttributedSbmConfig, attributed_sbm};
 use gsl::core::{AttributedGraph, EdgeList};
@@ -23,14 +28,18 @@ use crate::report::{machine, write_json};
 /// 5 seeds, ×100): NMI, ACC, ARI, Mod, Cond, time (s).
 const PYAGC_CORA: &[(&str, [f64; 6])] = &[
     ("kmeans", [13.89, 33.09, 6.95, 18.73, 57.49, 0.28]),
+    ("node2vec", [44.95, 60.52, 33.61, 71.52, 11.99, 24.57]),
     ("ssgc", [51.85, 65.38, 41.25, 72.60, 10.84, 0.56]),
     ("sagsc", [44.35, 63.45, 38.83, 55.76, 27.61, 0.86]),
+    ("ms2cag", [53.64, 70.29, 45.76, 74.67, 9.49, 0.78]),
 ];
 /// The same for Amazon Photo.
 const PYAGC_PHOTO: &[(&str, [f64; 6])] = &[
     ("kmeans", [31.70, 42.54, 20.01, 16.85, 66.60, 0.69]),
+    ("node2vec", [66.02, 73.08, 57.11, 71.65, 10.76, 27.96]),
     ("ssgc", [70.75, 76.34, 59.17, 70.13, 9.04, 0.62]),
     ("sagsc", [58.40, 67.91, 43.66, 65.11, 17.16, 1.02]),
+    ("ms2cag", [72.49, 79.13, 63.88, 71.08, 10.11, 0.85]),
 ];
 
 #[derive(Serialize, Clone, Copy)]
@@ -140,13 +149,41 @@ fn load_input(name: &str, device: &Device) -> Result<Input, String> {
     }
 }
 
+/// Extra rows besides [`METHOD_NAMES`]: M-S2CAG with PyAGC's k-means rounding.
+const VARIANTS: &[&str] = &["ms2cag-kmeans"];
+
 /// The method with PyAGC's per-dataset setting where it has one (Cora: SSGC K = 12, SAGSC
-/// p = 5).
+/// p = 5, Node2Vec 100 epochs, S2CAG T = 20, M-S2CAG T = 16, α = 1.2, γ = 1, τ = 100; Photo: M-S2CAG T = 4,
+/// α = 1.5, γ = 1). `ms2cag` rounds by SNEM (the paper), `ms2cag-kmeans` by k-means (PyAGC).
 fn method_for(name: &str, dataset: &str) -> Result<Method, String> {
-    let method = Method::from_name(name).map_err(|e| e.to_string())?;
+    let base = name.strip_suffix("-kmeans").unwrap_or(name);
+    let method = Method::from_name(base).map_err(|e| e.to_string())?;
+    let rounding = if base == name {
+        Rounding::Snem
+    } else {
+        Rounding::KMeans
+    };
     Ok(match (&method, dataset) {
         (Method::Ssgc(_), "cora") => Method::Ssgc(SsgcConfig::new().with_k(12)),
         (Method::Sagsc { .. }, "cora") => Method::Sagsc { p: 5 },
+        (Method::S2cag(_), "cora") => Method::S2cag(S2cagConfig::new().with_t(20)),
+        (Method::Ms2cag(_), "cora") => Method::Ms2cag(
+            Ms2cagConfig::new()
+                .with_t(16)
+                .with_alpha(1.2)
+                .with_gamma(1.0)
+                .with_tau(100)
+                .with_rounding(rounding),
+        ),
+        (Method::Ms2cag(_), "photo") => Method::Ms2cag(
+            Ms2cagConfig::new()
+                .with_t(4)
+                .with_alpha(1.5)
+                .with_gamma(1.0)
+                .with_rounding(rounding),
+        ),
+        (Method::Ms2cag(c), _) => Method::Ms2cag(c.clone().with_rounding(rounding)),
+        (Method::Node2Vec(_), "cora") => Method::Node2Vec(Node2VecConfig::new().with_epochs(100)),
         _ => method,
     })
 }
@@ -157,13 +194,19 @@ pub fn run_suite(quick: bool, device_name: &str, dataset: Option<&str>) -> Resul
     let input = load_input(dataset, &device)?;
     let seeds: Vec<u64> = if quick { vec![0, 1] } else { (0..5).collect() };
     let large = input.graph.num_nodes() > 200_000;
-    // On the scale runs only the methods with a scale target (SSGC, SAGSC) and the k-means
+    // On the scale runs only the methods with a scale target (SSGC, S2CAG) and the k-means
     // baseline.
-    let methods: Vec<&str> = if large {
-        vec!["kmeans", "ssgc", "sagsc"]
+    let mut methods: Vec<&str> = if large {
+        vec!["kmeans", "ssgc", "s2cag"]
     } else {
-        METHOD_NAMES.to_vec()
+        METHOD_NAMES.iter().chain(VARIANTS).copied().collect()
     };
+    // `GSL_CLUSTER_METHODS=ssgc,s2cag` restricts the run to some methods.
+    let only = std::env::var("GSL_CLUSTER_METHODS").ok();
+    if let Some(only) = &only {
+        let wanted: Vec<&str> = only.split(',').map(str::trim).collect();
+        methods.retain(|m| wanted.contains(m));
+    }
     let mut rows = Vec::new();
     for name in methods {
         let method = method_for(name, dataset)?;
@@ -171,14 +214,22 @@ pub fn run_suite(quick: bool, device_name: &str, dataset: Option<&str>) -> Resul
         let mut scores: Vec<ClusteringScores> = Vec::new();
         let (mut seconds, mut embed_seconds) = (Vec::new(), Vec::new());
         for &seed in &seeds {
-            // SAGSC's official code works on TF-IDF features (count data only).
+            // SAGSC's and S2CAG's official code work on TF-IDF features (count data only);
+            // S2CAG's feature normalisation needs non-negative features, so the Gaussian
+            // features of the synthetic SBM are shifted (PyG's NormalizeFeatures).
             let norm = match (&method, input.feature_norm) {
-                (Method::Sagsc { .. }, FeatureNorm::RowSum) => FeatureNorm::TfIdf,
+                (
+                    Method::Sagsc { .. } | Method::S2cag(_) | Method::Ms2cag(_),
+                    FeatureNorm::RowSum,
+                ) => FeatureNorm::TfIdf,
+                (Method::S2cag(_) | Method::Ms2cag(_), FeatureNorm::None) => FeatureNorm::RowSum,
                 (_, norm) => norm,
             };
+            // PyAGC's TorchKMeans seeds and picks restarts by plain distances.
             let mut options = PipelineOptions::new(input.k)
                 .with_seed(seed)
-                .with_feature_norm(norm);
+                .with_feature_norm(norm)
+                .with_kmeans_potential(Potential::Distance);
             if large {
                 options = options.with_n_init(3);
             }
@@ -191,6 +242,11 @@ pub fn run_suite(quick: bool, device_name: &str, dataset: Option<&str>) -> Resul
                     .map_err(|e| e.to_string())?,
             );
         }
+        eprintln!(
+            "{name}: NMI {:.2}, {:.2}s per run",
+            100.0 * scores.iter().map(|s| s.nmi).sum::<f64>() / scores.len() as f64,
+            seconds.iter().sum::<f64>() / seconds.len() as f64
+        );
         let pick = |f: fn(&ClusteringScores) -> f64| {
             MeanStd::of(&scores.iter().map(f).collect::<Vec<_>>())
         };

@@ -17,7 +17,8 @@ use gsl::data::loaders::{
 /// Arguments of `gsl cluster`.
 #[derive(clap::Args, Debug)]
 pub struct ClusterArgs {
-    /// Method: kmeans, sgc, ssgc, nafs, sagsc or spectral.
+    /// Method: kmeans, sgc, ssgc, nafs, sagsc, s2cag, ms2cag or spectral (S2CAG and M-S2CAG
+    /// round by SNEM, the paper's rounding).
     #[arg(long)]
     pub method: String,
     /// A registry dataset (cora, citeseer, amazon_photo, … under $GSL_DATA_DIR), `sbm-N` for a
@@ -41,7 +42,7 @@ pub struct ClusterArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Feature preprocessing: none, rowsum (PyG NormalizeFeatures, PyAGC's choice for
-    /// Planetoid/Amazon), l2 or tfidf (the input of the official SAGSC code).
+    /// Planetoid/Amazon), l2 or tfidf (the input of the official SAGSC and S2CAG code).
     #[arg(long, default_value = "rowsum")]
     pub feature_norm: String,
     /// Write the assignment as CSV (`node,cluster`).

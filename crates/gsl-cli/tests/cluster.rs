@@ -96,6 +96,58 @@ fn clusters_a_synthetic_sbm() {
 }
 
 #[test]
+fn s2cag_and_ms2cag_cluster_files_with_snem_rounding() {
+    let dir = tempfile::tempdir().unwrap();
+    write_inputs(dir.path());
+    let p = |f: &str| dir.path().join(f).to_str().unwrap().to_string();
+    // Two feature columns: M-S2CAG (k ≤ F) runs; S2CAG needs k + 1 ≤ F and reports it.
+    let args = |method: &'static str| {
+        vec![
+            "cluster".to_string(),
+            "--method".into(),
+            method.into(),
+            "--dataset".into(),
+            "files".into(),
+            "--edges".into(),
+            p("g.txt"),
+            "--features".into(),
+            p("x.csv"),
+            "--labels".into(),
+            p("y.csv"),
+            "--feature-norm".into(),
+            "none".into(),
+        ]
+    };
+    let run = |method| {
+        let a = args(method);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        gsl(&refs)
+    };
+    let out = run("ms2cag");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("| NMI | 100.00 |"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run("s2cag");
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("k"), "{}", text(&out.stderr));
+    let out = gsl(&[
+        "cluster",
+        "--method",
+        "s2cag",
+        "--dataset",
+        "sbm-300",
+        "--k",
+        "3",
+        "--feature-norm",
+        "rowsum",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
 fn bad_arguments_fail_with_a_message() {
     let out = gsl(&["cluster", "--method", "louvain", "--dataset", "sbm-100"]);
     assert!(!out.status.success());

@@ -23,6 +23,18 @@ use gsl_core::tensor::{ensure_finite, to_vec_f32, to_vec_i64};
 use gsl_core::train::{derive_seed, seeded_rng};
 use gsl_core::{GslError, Result};
 use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+/// The potential that k-means++ samples from and that restarts are compared by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Potential {
+    /// Squared Euclidean distances: the k-means objective (scikit-learn).
+    SquaredDistance,
+    /// Plain Euclidean distances, as PyAGC's `TorchKMeans` computes them (`torch.cdist`,
+    /// `p = 2`): seeding draws ∝ distance and the restart with the smallest sum of distances
+    /// wins. Lloyd iterations are unchanged. Use it to reproduce PyAGC's tables.
+    Distance,
+}
 
 /// Hyperparameters of [`kmeans`]; the defaults are scikit-learn's and PyAGC's (`n_init = 10`,
 /// `max_iter = 300`, `tol = 1e-4`).
@@ -46,6 +58,9 @@ pub struct KMeansConfig {
     /// Seed of the seedings (restart `i` uses `derive_seed(seed, i)`).
     #[config(default = 0)]
     pub seed: u64,
+    /// Potential of the seeding and of the choice among restarts.
+    #[config(default = "Potential::SquaredDistance")]
+    pub potential: Potential,
 }
 
 impl KMeansConfig {
@@ -205,7 +220,8 @@ fn cumulative(weights: &[f32]) -> Vec<f64> {
 /// Greedy k-means++ seeding (Arthur & Vassilvitskii 2007, with scikit-learn's
 /// `2 + ⌊ln k⌋` local trials per centre): each new centre is the best, by resulting potential,
 /// of a few candidates drawn with probability ∝ squared distance to the chosen centres.
-fn kmeans_plus_plus(points: &Points, k: usize, seed: u64) -> Tensor<2> {
+fn kmeans_plus_plus(points: &Points, k: usize, seed: u64, potential_kind: Potential) -> Tensor<2> {
+    let plain = potential_kind == Potential::Distance;
     let n = points.n();
     let mut rng = seeded_rng(seed);
     let trials = 2 + (k as f64).ln().floor() as usize;
@@ -219,7 +235,10 @@ fn kmeans_plus_plus(points: &Points, k: usize, seed: u64) -> Tensor<2> {
     };
     let mut min_dist = points.min_dist(&select(&chosen));
     for _ in 1..k {
-        let host = to_vec_f32(min_dist.clone());
+        let mut host = to_vec_f32(min_dist.clone());
+        if plain {
+            host.iter_mut().for_each(|d| *d = d.max(0.0).sqrt());
+        }
         let cum = cumulative(&host);
         let total = *cum.last().expect("n >= 1");
         let candidates: Vec<usize> = if total > 0.0 {
@@ -242,7 +261,12 @@ fn kmeans_plus_plus(points: &Points, k: usize, seed: u64) -> Tensor<2> {
                 .reshape([c, 1])
                 .expand([c, candidates.len()]);
             let block = points.block(s, c, &ct, &c_sq).min_pair(current);
-            potential = potential.add(block.clone().sum_dim(0).reshape([candidates.len()]));
+            let cost = if plain {
+                block.clone().sqrt()
+            } else {
+                block.clone()
+            };
+            potential = potential.add(cost.sum_dim(0).reshape([candidates.len()]));
             updated.push(block);
         }
         let best = to_vec_f32(potential)
@@ -265,13 +289,19 @@ fn kmeans_plus_plus(points: &Points, k: usize, seed: u64) -> Tensor<2> {
     select(&chosen)
 }
 
-/// One Lloyd run from `centres`; returns (labels, centres, history, iterations, converged).
-fn lloyd(
-    points: &Points,
-    mut centres: Tensor<2>,
-    config: &KMeansConfig,
-    tol: f64,
-) -> (Tensor<1, Int>, Tensor<2>, Vec<f64>, usize, bool) {
+/// What one Lloyd run returns.
+struct LloydRun {
+    labels: Tensor<1, Int>,
+    centres: Tensor<2>,
+    history: Vec<f64>,
+    iterations: usize,
+    converged: bool,
+    /// Σ_i ‖x_i − c(i)‖ (plain distances) at the end.
+    distance_sum: f64,
+}
+
+/// One Lloyd run from `centres`.
+fn lloyd(points: &Points, mut centres: Tensor<2>, config: &KMeansConfig, tol: f64) -> LloydRun {
     let k = config.k;
     let mut history = Vec::new();
     let mut previous: Option<Tensor<1, Int>> = None;
@@ -333,7 +363,14 @@ fn lloyd(
             break;
         }
     }
-    (step.labels, centres, history, iterations, converged)
+    LloydRun {
+        distance_sum: step.min_dist.clone().sqrt().sum().into_scalar::<f64>(),
+        labels: step.labels,
+        centres,
+        history,
+        iterations,
+        converged,
+    }
 }
 
 /// Checks a point set `[N, d]`: non-empty and finite.
@@ -353,7 +390,8 @@ pub(crate) fn check_points(x: &Tensor<2>, context: &str) -> Result<[usize; 2]> {
 ///
 /// Each restart seeds with greedy k-means++ and runs Lloyd iterations until no label changes,
 /// the squared centre shift falls below `tol · mean(var(x))`, or `max_iter`; the restart with
-/// the lowest inertia is returned. Distances are computed in blocks of `chunk_size` rows.
+/// the lowest inertia (or, with [`Potential::Distance`], the lowest sum of distances) is
+/// returned. Distances are computed in blocks of `chunk_size` rows.
 /// Deterministic for a given seed (the seeding draws on the host).
 ///
 /// Errors: an empty or non-finite `x`, `k = 0`, `k > N`, and the other parameter checks of
@@ -369,25 +407,35 @@ pub fn kmeans(x: Tensor<2>, config: &KMeansConfig) -> Result<KMeansResult> {
         x_sq,
         chunk: config.chunk_size,
     };
-    let mut best: Option<KMeansResult> = None;
+    let mut best: Option<(f64, KMeansResult)> = None;
     for init in 0..config.n_init {
-        let centres = kmeans_plus_plus(&points, config.k, derive_seed(config.seed, init as u64));
-        let (labels, centroids, history, iterations, converged) =
-            lloyd(&points, centres, config, tol);
-        let inertia = *history.last().expect("at least one assignment");
-        if best.as_ref().is_none_or(|b| inertia < b.inertia) {
-            best = Some(KMeansResult {
-                labels: to_vec_i64(labels).into_iter().map(|l| l as usize).collect(),
-                centroids,
-                inertia,
-                iterations,
-                converged,
-                history,
-                best_init: init,
-            });
+        let seed = derive_seed(config.seed, init as u64);
+        let centres = kmeans_plus_plus(&points, config.k, seed, config.potential);
+        let run = lloyd(&points, centres, config, tol);
+        let inertia = *run.history.last().expect("at least one assignment");
+        let score = match config.potential {
+            Potential::SquaredDistance => inertia,
+            Potential::Distance => run.distance_sum,
+        };
+        if best.as_ref().is_none_or(|(b, _)| score < *b) {
+            best = Some((
+                score,
+                KMeansResult {
+                    labels: to_vec_i64(run.labels)
+                        .into_iter()
+                        .map(|l| l as usize)
+                        .collect(),
+                    centroids: run.centres,
+                    inertia,
+                    iterations: run.iterations,
+                    converged: run.converged,
+                    history: run.history,
+                    best_init: init,
+                },
+            ));
         }
     }
-    Ok(best.expect("n_init >= 1"))
+    Ok(best.expect("n_init >= 1").1)
 }
 
 /// Nearest centre of every row of `x` `[N, d]` among `centroids` `[k, d]`, in row chunks;

@@ -12,6 +12,10 @@
 //!   `softmax(Z Cᵀ)`;
 //! - [`sgc`], [`ssgc`], [`nafs`]: training-free propagation filters (SGC, SSGC, NAFS);
 //! - [`sagsc`]: SAGSC subspace clustering with the official normalisation;
+//! - [`s2cag`]: S2CAG and M-S2CAG (NSR, randomized SVD / orthogonal iteration, fused
+//!   variants that never form the NSR, SNEM rounding);
+//! - [`node2vec`]: Node2Vec — parallel biased (p, q) walks with alias sampling on the host,
+//!   skip-gram with negative sampling on the device (or with the table in host memory);
 //! - [`spectral`]: NJW spectral clustering with a sparse block eigensolver;
 //! - [`pipeline`]: preprocessing → embedding → k-means by method name;
 //! - [`synthetic`]: an attributed SBM (planted clusters, Gaussian cluster features).
@@ -49,7 +53,9 @@ pub mod kmeans;
 mod linalg;
 pub mod metrics;
 pub mod nafs;
+pub mod node2vec;
 pub mod pipeline;
+pub mod s2cag;
 pub mod sagsc;
 pub mod sgc;
 pub mod spectral;

@@ -34,15 +34,19 @@ use gsl_core::{AttributedGraph, GslError, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::framework::{Embed, l2_normalize_rows};
-use crate::kmeans::{KMeansConfig, kmeans};
+use crate::kmeans::{KMeansConfig, Potential, kmeans};
 use crate::nafs::{Nafs, NafsConfig};
+use crate::node2vec::{Node2Vec, Node2VecConfig};
+use crate::s2cag::{Ms2cag, Ms2cagConfig, Rounding, S2cag, S2cagConfig, snem_rounding};
 use crate::sagsc::{Sagsc, SagscConfig};
 use crate::sgc::{Sgc, SgcConfig};
 use crate::spectral::{Spectral, SpectralConfig};
 use crate::ssgc::{Ssgc, SsgcConfig};
 
 /// Names accepted by [`Method::from_name`].
-pub const METHOD_NAMES: &[&str] = &["kmeans", "sgc", "ssgc", "nafs", "sagsc", "spectral"];
+pub const METHOD_NAMES: &[&str] = &[
+    "kmeans", "sgc", "ssgc", "nafs", "sagsc", "s2cag", "ms2cag", "spectral", "node2vec",
+];
 
 /// A non-parametric clustering method with its hyperparameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +65,12 @@ pub enum Method {
         /// Propagation order p.
         p: usize,
     },
+    /// S2CAG singular vectors, then SNEM rounding (or k-means, per its config).
+    S2cag(S2cagConfig),
+    /// M-S2CAG modularity eigenvectors, then SNEM rounding (or k-means, per its config).
+    Ms2cag(Ms2cagConfig),
+    /// Node2Vec skip-gram embeddings of the structure, then k-means.
+    Node2Vec(Node2VecConfig),
     /// NJW spectral embedding of the graph (eigensolver settings; `k` is set to the number of
     /// clusters), then k-means.
     Spectral {
@@ -86,6 +96,9 @@ impl Method {
             "sagsc" => Method::Sagsc {
                 p: SagscConfig::new(1).p,
             },
+            "s2cag" => Method::S2cag(S2cagConfig::new()),
+            "ms2cag" => Method::Ms2cag(Ms2cagConfig::new()),
+            "node2vec" => Method::Node2Vec(Node2VecConfig::new()),
             "spectral" => {
                 let d = SpectralConfig::new(1);
                 Method::Spectral {
@@ -114,6 +127,9 @@ impl Method {
             Method::Ssgc(_) => "ssgc",
             Method::Nafs(_) => "nafs",
             Method::Sagsc { .. } => "sagsc",
+            Method::S2cag(_) => "s2cag",
+            Method::Ms2cag(_) => "ms2cag",
+            Method::Node2Vec(_) => "node2vec",
             Method::Spectral { .. } => "spectral",
         }
     }
@@ -128,6 +144,9 @@ impl Method {
             Method::Sagsc { p } => {
                 Box::new(Sagsc::new(SagscConfig::new(k).with_p(*p).with_seed(seed))?)
             }
+            Method::S2cag(c) => Box::new(S2cag::new(k, c.clone().with_seed(seed))?),
+            Method::Ms2cag(c) => Box::new(Ms2cag::new(k, c.clone().with_seed(seed))?),
+            Method::Node2Vec(c) => Box::new(Node2Vec::new(c.clone().with_seed(seed))?),
             Method::Spectral {
                 oversampling,
                 max_iter,
@@ -140,6 +159,17 @@ impl Method {
                     .with_seed(seed),
             )),
         })
+    }
+}
+
+impl Method {
+    /// SNEM iterations when the method rounds its embedding by SNEM instead of k-means.
+    pub fn snem_iterations(&self) -> Option<usize> {
+        match self {
+            Method::S2cag(c) if c.rounding == Rounding::Snem => Some(c.snem_iterations),
+            Method::Ms2cag(c) if c.rounding == Rounding::Snem => Some(c.snem_iterations),
+            _ => None,
+        }
     }
 }
 
@@ -196,7 +226,8 @@ pub struct PipelineOptions {
     #[config(default = "FeatureNorm::None")]
     pub feature_norm: FeatureNorm,
     /// L2-normalise the embedding rows before k-means (PyAGC's `normalize_embeddings`);
-    /// never applied to SAGSC, whose embedding is already normalised by its method.
+    /// never applied to SAGSC, whose embedding is already normalised by its method, nor to
+    /// an embedding rounded by SNEM.
     #[config(default = true)]
     pub normalize_embeddings: bool,
     /// k-means restarts.
@@ -205,6 +236,10 @@ pub struct PipelineOptions {
     /// k-means iterations per restart.
     #[config(default = 300)]
     pub max_iter: usize,
+    /// k-means seeding / restart potential (`Potential::Distance` reproduces PyAGC's
+    /// `TorchKMeans`).
+    #[config(default = "Potential::SquaredDistance")]
+    pub kmeans_potential: Potential,
 }
 
 /// What [`run`] produced.
@@ -214,11 +249,11 @@ pub struct PipelineOutput {
     pub labels: Vec<usize>,
     /// The embedding that was clustered (after normalisation), `[N, d]`.
     pub embedding: Tensor<2>,
-    /// k-means inertia of the embedding.
-    pub inertia: f64,
+    /// k-means inertia of the embedding (`None` when the method rounds by SNEM).
+    pub inertia: Option<f64>,
     /// Seconds spent on preprocessing and the embedding.
     pub embed_seconds: f64,
-    /// Seconds spent in k-means.
+    /// Seconds spent in k-means or SNEM rounding.
     pub cluster_seconds: f64,
 }
 
@@ -253,22 +288,33 @@ pub fn run(
         labels: None,
     };
     let mut z = method.embedder(options.k, options.seed)?.embed(&prepared)?;
-    if options.normalize_embeddings && !matches!(method, Method::Sagsc { .. }) {
+    let snem = method.snem_iterations();
+    if options.normalize_embeddings && !matches!(method, Method::Sagsc { .. }) && snem.is_none() {
         z = l2_normalize_rows(z);
     }
     // Reading one value waits for the device, so the timings split where the work is.
     let _: f32 = z.clone().slice([0..1, 0..1]).into_scalar();
     let embed_seconds = start.elapsed().as_secs_f64();
     let start = Instant::now();
+    if let Some(iterations) = snem {
+        return Ok(PipelineOutput {
+            labels: snem_rounding(z.clone(), iterations)?,
+            embedding: z,
+            inertia: None,
+            embed_seconds,
+            cluster_seconds: start.elapsed().as_secs_f64(),
+        });
+    }
     let config = KMeansConfig::new(options.k)
         .with_seed(options.seed)
         .with_n_init(options.n_init)
-        .with_max_iter(options.max_iter);
+        .with_max_iter(options.max_iter)
+        .with_potential(options.kmeans_potential);
     let result = kmeans(z.clone(), &config)?;
     Ok(PipelineOutput {
         labels: result.labels,
         embedding: z,
-        inertia: result.inertia,
+        inertia: Some(result.inertia),
         embed_seconds,
         cluster_seconds: start.elapsed().as_secs_f64(),
     })

@@ -16,7 +16,7 @@
 use burn::config::Config;
 use burn::tensor::{Int, Tensor, TensorData};
 use gsl_core::ops::{add_self_loops, degree, gcn_norm};
-use gsl_core::{AttributedGraph, GslError, Result};
+use gsl_core::{AttributedGraph, Graph, GslError, Result};
 
 use crate::framework::Embed;
 use crate::linalg::{randomized_left_singular_vectors, thin_left_singular_vectors};
@@ -66,6 +66,21 @@ impl Sagsc {
     }
 }
 
+/// The propagation operator of SAGSC and S2CAG's official code,
+/// `S = D′^{-1}(D̂^{-1/2}(A + I)D̂^{-1/2} + I)`: the GCN normalisation, a second self-loop, then
+/// row normalisation (`row_normalize(aug_normalized_adjacency(A))` in both repositories), so
+/// every row of `S` sums to one.
+///
+/// Errors: those of [`gcn_norm`] (e.g. negative edge weights).
+pub fn smoothing_operator(graph: &Graph) -> Result<Graph> {
+    let with_second_loop = add_self_loops(&gcn_norm(graph)?, 1.0)?;
+    let row_sums = degree(&with_second_loop);
+    let w = with_second_loop
+        .weights_or_ones()
+        .div(row_sums.select(0, with_second_loop.src()));
+    with_second_loop.with_weights(w)
+}
+
 /// The quadratic feature map `Φ(U)` of step 4, `[N, (k+1)(k+2)/2]`.
 fn quadratic_map(u: Tensor<2>, c: f32) -> Tensor<2> {
     let [n, k] = u.dims();
@@ -104,13 +119,8 @@ impl Embed for Sagsc {
                 format!("k = {k} is too large for {n} nodes and {f} features"),
             ));
         }
-        // Step 1: S = D′^{-1}(Ŝ + I).
-        let with_second_loop = add_self_loops(&gcn_norm(&data.graph)?, 1.0)?;
-        let row_sums = degree(&with_second_loop);
-        let w = with_second_loop
-            .weights_or_ones()
-            .div(row_sums.select(0, with_second_loop.src()));
-        let s = with_second_loop.with_weights(w)?;
+        // Step 1.
+        let s = smoothing_operator(&data.graph)?;
         let h = gsl_core::ops::propagate(&s, data.features.clone(), self.config.p)?;
         // Step 2: centre the columns.
         let h = h.clone().sub(h.mean_dim(0));

@@ -1,7 +1,7 @@
 //! k-means: exact recovery of separated blobs, monotone objective, determinism, errors.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use gsl_cluster::kmeans::{KMeansConfig, assign_to_centroids, kmeans};
+use gsl_cluster::kmeans::{KMeansConfig, Potential, assign_to_centroids, kmeans};
 use gsl_cluster::metrics::ari;
 use gsl_core::GslError;
 use rand::RngExt;
@@ -54,6 +54,20 @@ fn recovers_separated_blobs_exactly() {
     assert_eq!(ari(&truth, &result.labels).unwrap(), 1.0);
     assert!(result.converged);
     assert_eq!(result.centroids.dims(), [5, 8]);
+}
+
+#[test]
+fn pyagc_potential_recovers_separated_blobs_and_is_deterministic() {
+    let (x, truth) = blobs(5, 60, 8, 20.0, 0.5, 1);
+    let config = KMeansConfig::new(5)
+        .with_chunk_size(37)
+        .with_n_init(3)
+        .with_potential(Potential::Distance);
+    let result = kmeans(tensor(x.clone(), 8), &config).unwrap();
+    assert_eq!(ari(&truth, &result.labels).unwrap(), 1.0);
+    assert!(result.converged);
+    let again = kmeans(tensor(x, 8), &config).unwrap();
+    assert_eq!(again.labels, result.labels);
 }
 
 #[test]
