@@ -5,7 +5,8 @@
 //! `.csv` (`src,dst,weight`, one row per undirected edge with `src < dst`), `.npz` (the same
 //! edges as arrays) or `.npy` (the dense `N × N` estimate; for the graphical lasso the full
 //! precision matrix, diagonal included). `nd` deconvolves the magnitude of the sample
-//! correlation (zero diagonal).
+//! correlation (zero diagonal); `gdn` deconvolves the sample covariance with GDN's model-based
+//! proximal gradient for a given filter `--filter h0,h1[,h2]`.
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,7 @@ use gsl::data::loaders::{Matrix, read_matrix, write_matrix};
 use gsl::mb::ann::NnDescentConfig;
 use gsl::mb::baselines::Moment;
 use gsl::mb::deconv::DeconvScale;
+use gsl::mb::gdn::GdnConfig;
 use gsl::mb::glasso::GlassoConfig;
 use gsl::mb::large::{CandidateSearch, LargeScaleConfig};
 use gsl::mb::learn::{Estimate, Method, learn};
@@ -43,12 +45,17 @@ pub struct LearnArgs {
     #[arg(long)]
     pub samples_as_rows: bool,
     /// glasso: ℓ1 weight; log: log-barrier weight; l2: penalty weight; nd: fixed scale α of
-    /// the eigenvalue map μ → μ/(1 + αμ) instead of the spectral bound.
+    /// the eigenvalue map μ → μ/(1 + αμ) instead of the spectral bound; gdn: ℓ1 weight
+    /// (default 0.01).
     #[arg(long)]
     pub alpha: Option<f64>,
     /// log: ℓ2 weight (default 1); nd: bound β ∈ (0, 1) on the direct spectrum (default 0.99).
     #[arg(long)]
     pub beta: Option<f64>,
+    /// gdn: taps h0,h1[,h2] of the filter H(A) = h0·I + h1·A + h2·A² that produced the
+    /// observed covariance from the latent graph (required for gdn).
+    #[arg(long, value_delimiter = ',')]
+    pub filter: Option<Vec<f64>>,
     /// knn, ann: neighbours per node; large: desired average degree (default 10).
     #[arg(long)]
     pub k: Option<usize>,
@@ -97,6 +104,9 @@ pub enum MethodArg {
     Ann,
     /// Network deconvolution of the sample correlation (Feizi et al. 2013).
     Nd,
+    /// GDN's model-based deconvolution of the sample covariance (truncated proximal gradient,
+    /// Wasserman et al. 2023) for a known filter `--filter`.
+    Gdn,
 }
 
 fn method(args: &LearnArgs) -> Result<Method> {
@@ -112,8 +122,17 @@ fn method(args: &LearnArgs) -> Result<Method> {
     };
     let iterative = matches!(
         args.method,
-        MethodArg::Glasso | MethodArg::Log | MethodArg::L2 | MethodArg::Large | MethodArg::Ann
+        MethodArg::Glasso
+            | MethodArg::Log
+            | MethodArg::L2
+            | MethodArg::Large
+            | MethodArg::Ann
+            | MethodArg::Gdn
     );
+    unused(
+        "filter",
+        args.method != MethodArg::Gdn && args.filter.is_some(),
+    )?;
     unused("tol", !iterative && args.tol.is_some())?;
     unused("max-iter", !iterative && args.max_iter.is_some())?;
     unused(
@@ -213,6 +232,19 @@ fn method(args: &LearnArgs) -> Result<Method> {
             Method::Deconvolution {
                 moment: Moment::Correlation,
                 scale,
+            }
+        }
+        MethodArg::Gdn => {
+            unused("threshold", args.threshold.is_some())?;
+            let filter = args.filter.clone().ok_or_else(|| {
+                GslError::invalid("filter", "--method gdn needs --filter h0,h1[,h2]")
+            })?;
+            let mut c = GdnConfig::new(filter, args.alpha.unwrap_or(0.01));
+            c.tol = args.tol.unwrap_or(c.tol);
+            c.max_iter = args.max_iter.unwrap_or(c.max_iter);
+            Method::Gdn {
+                moment: Moment::Covariance,
+                config: c,
             }
         }
     };

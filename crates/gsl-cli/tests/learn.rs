@@ -278,3 +278,95 @@ fn network_deconvolution_recovers_a_chain() {
     top.sort();
     assert_eq!(top, vec![(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]);
 }
+
+#[test]
+fn gdn_deconvolves_a_known_filter() {
+    // Signals with covariance C = I + 0.4·A for the path 0–1–…–5 (x = L w, L Lᵀ = C, white w).
+    // With the two-tap filter (1, 0.4) GDN's iteration is exact proximal gradient and its fixed
+    // point is max(0, (h₁·C_ij − τ)/h₁²) off the diagonal: ≈ (0.16 − 0.02)/0.16 = 0.875 on the
+    // path, 0 elsewhere (sample noise ≈ 0.016 stays under τ/h₁ = 0.05).
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("diffused.csv");
+    let output = dir.path().join("gdn.csv");
+    let (n, samples) = (6, 4000);
+    let mut c = vec![0.0f64; n * n];
+    for i in 0..n {
+        c[i * n + i] = 1.0;
+        if i + 1 < n {
+            c[i * n + i + 1] = 0.4;
+            c[(i + 1) * n + i] = 0.4;
+        }
+    }
+    // Cholesky of C (positive definite: the path's eigenvalues are above −2).
+    let mut l = vec![0.0f64; n * n];
+    for i in 0..n {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum();
+            l[i * n + j] = if i == j {
+                (c[i * n + i] - s).sqrt()
+            } else {
+                (c[i * n + j] - s) / l[j * n + j]
+            };
+        }
+    }
+    let mut state = 5u64;
+    let mut rows = vec![Vec::with_capacity(samples); n];
+    for _ in 0..samples {
+        // Uniform noise of variance 1 (U[-0.5, 0.5) has variance 1/12).
+        let w: Vec<f64> = (0..n)
+            .map(|_| f64::from(noise(&mut state)) * 12f64.sqrt())
+            .collect();
+        for (i, row) in rows.iter_mut().enumerate() {
+            let x: f64 = (0..=i).map(|k| l[i * n + k] * w[k]).sum();
+            row.push(format!("{x}"));
+        }
+    }
+    let csv: String = rows.iter().map(|r| r.join(",") + "\n").collect();
+    std::fs::write(&input, csv).unwrap();
+    let out = gsl(&[
+        "learn",
+        "--method",
+        "gdn",
+        "--filter",
+        "1,0.4",
+        "--alpha",
+        "0.02",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("learn gdn"), "{}", text(&out));
+    let mut edges = read_edges_csv(&output);
+    edges.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let pairs: Vec<(usize, usize)> = edges.iter().map(|e| (e.0, e.1)).collect();
+    assert_eq!(pairs, vec![(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]);
+    for e in &edges {
+        assert!((e.2 - 0.875).abs() < 0.15, "edge {e:?}");
+    }
+    // The filter is required, and belongs to gdn only.
+    let missing = gsl(&[
+        "learn",
+        "--method",
+        "gdn",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        dir.path().join("x.csv").to_str().unwrap(),
+    ]);
+    assert!(!missing.status.success());
+    assert!(text(&missing).contains("--filter"), "{}", text(&missing));
+    let stray = gsl(&[
+        "learn",
+        "--method",
+        "knn",
+        "--filter",
+        "1,2",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        dir.path().join("y.csv").to_str().unwrap(),
+    ]);
+    assert!(!stray.status.success());
+}

@@ -10,8 +10,10 @@ use gsl_core::{GslError, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::ann::{NnDescentConfig, ann_graph};
+use crate::baselines::second_moment;
 use crate::baselines::{Moment, covariance_graph};
 use crate::deconv::{DeconvScale, deconvolve_signals};
+use crate::gdn::{GdnConfig, deconvolve};
 use crate::glasso::{GlassoConfig, graphical_lasso};
 use crate::large::{LargeScaleConfig, large_scale_log_model};
 use crate::smooth::{PairSupport, SmoothConfig, learn_smooth, squared_distance_halfvec};
@@ -51,10 +53,19 @@ pub enum Method {
         /// The scale of the eigenvalue map.
         scale: DeconvScale,
     },
+    /// GDN's model-based deconvolution (truncated proximal gradient, see [`crate::gdn`]) of
+    /// the sample covariance or correlation as the observed graph `A_O = H(A_L)`; the estimate
+    /// is the dense non-negative, hollow latent graph.
+    Gdn {
+        /// Covariance or correlation as the observed graph.
+        moment: Moment,
+        /// Filter taps, ℓ1 weight, step and stop rule.
+        config: GdnConfig,
+    },
 }
 
 impl Method {
-    /// Short name (`glasso`, `log`, `l2`, `large`, `covar`, `knn`, `ann`, `nd`).
+    /// Short name (`glasso`, `log`, `l2`, `large`, `covar`, `knn`, `ann`, `nd`, `gdn`).
     pub fn name(&self) -> &'static str {
         match self {
             Method::GraphicalLasso(_) => "glasso",
@@ -67,6 +78,7 @@ impl Method {
             Method::Knn(_) => "knn",
             Method::Ann { .. } => "ann",
             Method::Deconvolution { .. } => "nd",
+            Method::Gdn { .. } => "gdn",
         }
     }
 }
@@ -226,6 +238,14 @@ pub fn learn(
             Ok(Learned {
                 estimate: Estimate::Dense(Box::new(g)),
                 summary: Summary::direct(name, start.elapsed().as_secs_f64()),
+            })
+        }
+        Method::Gdn { moment, config } => {
+            let report = deconvolve(second_moment(signals, *moment)?, config, progress)?;
+            let summary = Summary::from_report(name, &report);
+            Ok(Learned {
+                estimate: Estimate::Dense(Box::new(report.estimate)),
+                summary,
             })
         }
         Method::Knn(options) => {
