@@ -339,7 +339,7 @@ fn gdn_deconvolves_a_known_filter() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("learn gdn"), "{}", text(&out));
     let mut edges = read_edges_csv(&output);
-    edges.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    edges.sort_by_key(|a| (a.0, a.1));
     let pairs: Vec<(usize, usize)> = edges.iter().map(|e| (e.0, e.1)).collect();
     assert_eq!(pairs, vec![(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]);
     for e in &edges {
