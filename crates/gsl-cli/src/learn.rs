@@ -52,7 +52,7 @@ pub struct LearnArgs {
     /// log: ℓ2 weight (default 1); nd: bound β ∈ (0, 1) on the direct spectrum (default 0.99).
     #[arg(long)]
     pub beta: Option<f64>,
-    /// gdn: taps h0,h1[,h2] of the filter H(A) = h0·I + h1·A + h2·A² that produced the
+    /// gdn: taps `h0,h1[,h2]` of the filter H(A) = h0·I + h1·A + h2·A² that produced the
     /// observed covariance from the latent graph (required for gdn).
     #[arg(long, value_delimiter = ',')]
     pub filter: Option<Vec<f64>>,
