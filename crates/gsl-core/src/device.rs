@@ -106,8 +106,9 @@ pub fn default_device() -> Result<Device> {
 }
 
 /// Whether `device` is Burn's Flex CPU device without autodiff. Such tensors are host memory, so
-/// gsl may run a CPU kernel on them directly (see the sparse product of [`crate::graph::Graph`]).
-pub(crate) fn is_plain_flex(device: &Device) -> bool {
+/// gsl may run a CPU kernel on them directly (see the sparse product of [`crate::graph::Graph`]);
+/// autodiff devices and GPUs keep the differentiable tensor-op path.
+pub fn is_plain_flex(device: &Device) -> bool {
     #[cfg(feature = "flex")]
     {
         !device.is_autodiff() && *device == Device::flex()

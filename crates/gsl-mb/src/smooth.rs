@@ -29,11 +29,14 @@
 //! only on the support's pairs, so the same step serves the dense models (all pairs) and the
 //! large-scale model (a kNN candidate set).
 
+use std::sync::Arc;
+
 use burn::tensor::{Device, IndexingUpdateOp, Int, Tensor, TensorData};
 use gsl_core::dense::{halfvec, halfvec_len, upper_triangle_pairs};
 use gsl_core::similarity::pairwise_sq_distances;
 use gsl_core::tensor::{ensure_finite, to_vec_f32};
 use gsl_core::{GslError, Result};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::linalg::check_broadcast;
@@ -44,11 +47,18 @@ use crate::solver::{
 /// The node pairs that carry a variable, with the degree operator `S` on them: `Sw` adds each
 /// pair's weight to both ends, `Sᵀv` is `v_i + v_j` per pair. The index tensors are built once
 /// and reused by every step (the operator is never materialised).
+///
+/// On a plain (non-autodiff) Flex device both products run as rayon host kernels over the pair
+/// list ([`host_degrees`], [`host_adjoint`]): Flex's gather and scatter-add over `M` pairs cost
+/// several times a pass of arithmetic, and they dominated the FBF step. Autodiff devices and
+/// GPUs keep the differentiable `select` / `select_assign` path; a test checks both agree.
 #[derive(Debug, Clone)]
 pub struct PairSupport {
     n: usize,
     rows: Tensor<1, Int>,
     cols: Tensor<1, Int>,
+    /// The same endpoints on the host (`u32`), for the plain-Flex kernels.
+    host: Arc<(Vec<u32>, Vec<u32>)>,
     num_pairs: usize,
     max_degree: usize,
 }
@@ -113,14 +123,16 @@ impl PairSupport {
         device: &Device,
     ) -> Self {
         let m = rows.len();
-        let to_tensor = |v: Vec<usize>| {
-            let v: Vec<i64> = v.into_iter().map(|x| x as i64).collect();
+        let to_tensor = |v: &[usize]| {
+            let v: Vec<i64> = v.iter().map(|&x| x as i64).collect();
             Tensor::<1, Int>::from_data(TensorData::new(v, [m]), device)
         };
+        let to_u32 = |v: &[usize]| v.iter().map(|&x| x as u32).collect::<Vec<u32>>();
         Self {
             n,
-            rows: to_tensor(rows),
-            cols: to_tensor(cols),
+            rows: to_tensor(&rows),
+            cols: to_tensor(&cols),
+            host: Arc::new((to_u32(&rows), to_u32(&cols))),
             num_pairs: m,
             max_degree,
         }
@@ -148,19 +160,39 @@ impl PairSupport {
         (2.0 * self.max_degree as f64).sqrt()
     }
 
-    /// Degrees `S w` `[B, N]` of pair weights `w` `[B, M]`. Differentiable.
+    /// Degrees `S w` `[B, N]` of pair weights `w` `[B, M]`. Differentiable (on autodiff
+    /// devices; a host kernel on plain Flex, see the type's docs).
     pub fn degrees(&self, w: Tensor<2>) -> Tensor<2> {
         let b = w.dims()[0];
+        let device = w.device();
+        if self.host_kernels(&device, w.dtype()) {
+            let out = host_degrees(&self.host.0, &self.host.1, self.n, &to_vec_f32(w));
+            return Tensor::from_data(TensorData::new(out, [b, self.n]), &device);
+        }
         Tensor::<2>::zeros([b, self.n], &w.device())
             .select_assign(1, self.rows.clone(), w.clone(), IndexingUpdateOp::Add)
             .select_assign(1, self.cols.clone(), w, IndexingUpdateOp::Add)
     }
 
     /// The adjoint `Sᵀ v` `[B, M]` of node values `v` `[B, N]`: `v_i + v_j` per pair.
+    /// Differentiable (on autodiff devices; a host kernel on plain Flex).
     pub fn adjoint(&self, v: Tensor<2>) -> Tensor<2> {
+        let device = v.device();
+        if self.host_kernels(&device, v.dtype()) {
+            let b = v.dims()[0];
+            let out = host_adjoint(&self.host.0, &self.host.1, self.n, &to_vec_f32(v));
+            return Tensor::from_data(TensorData::new(out, [b, self.num_pairs]), &device);
+        }
         v.clone()
             .select(1, self.rows.clone())
             .add(v.select(1, self.cols.clone()))
+    }
+
+    /// Whether the host kernels apply: plain Flex, `f32`, ids that fit `u32`.
+    fn host_kernels(&self, device: &Device, dtype: burn::tensor::DType) -> bool {
+        gsl_core::device::is_plain_flex(device)
+            && dtype == burn::tensor::DType::F32
+            && self.n <= u32::MAX as usize
     }
 
     /// Checks that `t` is `[B, M]` for this support with `B >= 1` and finite entries.
@@ -176,6 +208,64 @@ impl PairSupport {
         ensure_finite(t, context)?;
         Ok(b)
     }
+}
+
+/// Pairs per host task: large enough to amortise rayon's overhead; [`host_degrees`] keeps at
+/// most [`MAX_DEGREE_PARTS`] partial degree vectors per problem.
+const PAIRS_PER_TASK: usize = 1 << 16;
+/// Upper bound on the partial degree vectors of one problem in [`host_degrees`] (memory
+/// `MAX_DEGREE_PARTS · N` floats).
+const MAX_DEGREE_PARTS: usize = 16;
+
+/// `S w` on the host for `B` problems stacked in `w` (`[B, M]` row-major): every pair adds its
+/// weight to both ends. Pairs are split into at most [`MAX_DEGREE_PARTS`] fixed ranges summed in
+/// parallel, and the partial vectors are added in range order, so the result does not depend on
+/// the thread count.
+fn host_degrees(rows: &[u32], cols: &[u32], n: usize, w: &[f32]) -> Vec<f32> {
+    let m = rows.len();
+    let b = if m == 0 { 0 } else { w.len() / m };
+    let part = PAIRS_PER_TASK.max(m.div_ceil(MAX_DEGREE_PARTS)).max(1);
+    let mut out = vec![0.0f32; b * n];
+    for (wb, ob) in w.chunks_exact(m.max(1)).zip(out.chunks_exact_mut(n.max(1))) {
+        let parts: Vec<Vec<f32>> = (0..m.div_ceil(part))
+            .into_par_iter()
+            .map(|p| {
+                let range = p * part..((p + 1) * part).min(m);
+                let mut deg = vec![0.0f32; n];
+                for ((&i, &j), &x) in rows[range.clone()]
+                    .iter()
+                    .zip(&cols[range.clone()])
+                    .zip(&wb[range])
+                {
+                    deg[i as usize] += x;
+                    deg[j as usize] += x;
+                }
+                deg
+            })
+            .collect();
+        for deg in parts {
+            ob.iter_mut().zip(deg).for_each(|(o, d)| *o += d);
+        }
+    }
+    out
+}
+
+/// `Sᵀ v` on the host for `B` problems stacked in `v` (`[B, N]` row-major): `v_i + v_j` per pair.
+fn host_adjoint(rows: &[u32], cols: &[u32], n: usize, v: &[f32]) -> Vec<f32> {
+    let m = rows.len();
+    let b = if n == 0 { 0 } else { v.len() / n };
+    let mut out = vec![0.0f32; b * m];
+    for (vb, ob) in v.chunks_exact(n.max(1)).zip(out.chunks_exact_mut(m.max(1))) {
+        ob.par_chunks_mut(PAIRS_PER_TASK)
+            .enumerate()
+            .for_each(|(p, chunk)| {
+                let start = p * PAIRS_PER_TASK;
+                for (k, o) in chunk.iter_mut().enumerate() {
+                    *o = vb[rows[start + k] as usize] + vb[cols[start + k] as usize];
+                }
+            });
+    }
+    out
 }
 
 /// Which smooth-signal model, with its weights.
