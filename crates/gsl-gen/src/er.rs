@@ -190,24 +190,13 @@ impl GraphModel for ErdosRenyiBaseline {
 
     fn load(path: &Path, _device: &Device) -> Result<Self> {
         let checkpoint: Checkpoint = load_json(path)?;
-        let bad = |message: String| GslError::Parse {
-            path: path.to_path_buf(),
-            line: None,
-            message,
-        };
-        if checkpoint.model != Self::NAME {
-            return Err(bad(format!(
-                "checkpoint holds model `{}`, expected `{}`",
-                checkpoint.model,
-                Self::NAME
-            )));
-        }
-        if checkpoint.version != CHECKPOINT_VERSION {
-            return Err(bad(format!(
-                "checkpoint version {} is not supported (expected {CHECKPOINT_VERSION})",
-                checkpoint.version
-            )));
-        }
+        let bad = crate::model::check_checkpoint_header(
+            path,
+            &checkpoint.model,
+            checkpoint.version,
+            Self::NAME,
+            CHECKPOINT_VERSION,
+        )?;
         checkpoint
             .baseline
             .validate()

@@ -111,3 +111,33 @@ pub fn checkpoint_model_name(path: &Path) -> Result<String> {
     }
     Ok(gsl_core::train::load_json::<Head>(path)?.model)
 }
+
+/// Checks a checkpoint's header: it must hold model `expected` at format version
+/// `expected_version`. Returns the error constructor for further checks of the same file
+/// (a [`GslError::Parse`] naming `path`).
+///
+/// Errors: another model or another version, as [`GslError::Parse`].
+pub(crate) fn check_checkpoint_header<'p>(
+    path: &'p Path,
+    model: &str,
+    version: u32,
+    expected: &str,
+    expected_version: u32,
+) -> Result<impl Fn(String) -> GslError + 'p> {
+    let bad = move |message: String| GslError::Parse {
+        path: path.to_path_buf(),
+        line: None,
+        message,
+    };
+    if model != expected {
+        return Err(bad(format!(
+            "checkpoint holds model `{model}`, expected `{expected}`"
+        )));
+    }
+    if version != expected_version {
+        return Err(bad(format!(
+            "checkpoint version {version} is not supported (expected {expected_version})"
+        )));
+    }
+    Ok(bad)
+}

@@ -28,9 +28,8 @@ use gsl_core::metrics::{
 };
 use gsl_core::tensor::to_vec_f32;
 use gsl_core::train::{
-    EarlyStopping, EarlyStoppingConfig, LossRecord, LrSchedule, Mode, Monitor, Progress,
-    StopReason, clip_grad_norm, derive_seed, grad_norm, load_checkpoint, load_json,
-    save_checkpoint, save_json,
+    EarlyStopping, EarlyStoppingConfig, LossRecord, LrSchedule, Monitor, Progress, StopReason,
+    clip_grad_norm, derive_seed, grad_norm, load_checkpoint, load_json, save_checkpoint, save_json,
 };
 use gsl_core::{GslError, Result};
 use gsl_data::supervised::{Batch, Split, SupervisedDataset};
@@ -483,18 +482,8 @@ pub fn train<L: UnrollingLayer>(
             ),
         ));
     }
-    let (monitor, mut stopper, restore_best) = match &config.early_stopping {
-        Some(early) => (
-            early.monitor.clone(),
-            EarlyStopping::new(early)?,
-            early.restore_best,
-        ),
-        None => (
-            Monitor::Loss,
-            EarlyStopping::tracking_only(Mode::Min),
-            false,
-        ),
-    };
+    let (monitor, mut stopper, restore_best) =
+        EarlyStopping::setup(config.early_stopping.as_ref())?;
     let mut optimizer = AdamConfig::new()
         .with_beta_1(config.beta_1)
         .with_beta_2(config.beta_2)

@@ -113,6 +113,18 @@ impl EarlyStopping {
         })
     }
 
+    /// What a training loop needs from an optional config: the monitored quantity, the tracker,
+    /// and whether to restore the best parameters at the end. Without a config it tracks the
+    /// training loss (minimised) and never stops.
+    ///
+    /// Errors: an invalid config.
+    pub fn setup(config: Option<&EarlyStoppingConfig>) -> Result<(Monitor, Self, bool)> {
+        Ok(match config {
+            Some(early) => (early.monitor.clone(), Self::new(early)?, early.restore_best),
+            None => (Monitor::Loss, Self::tracking_only(Mode::Min), false),
+        })
+    }
+
     /// A tracker that records the best value under `mode` but never asks to stop.
     pub fn tracking_only(mode: Mode) -> Self {
         Self {

@@ -13,7 +13,7 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::clip::{clip_grad_norm, grad_norm};
-use super::early_stopping::{Decision, EarlyStopping, EarlyStoppingConfig, Mode, Monitor};
+use super::early_stopping::{Decision, EarlyStopping, EarlyStoppingConfig, Monitor};
 use super::loss::{EpochRecord, History, LossOutput, LossRecord, StopReason};
 use super::progress::Progress;
 use super::rng::{derive_seed, seed_device};
@@ -308,18 +308,8 @@ impl Trainer {
             seed_device(device, derive_seed(config.seed, DEVICE_STREAM));
         }
 
-        let (monitor, mut stopper, restore_best) = match &config.early_stopping {
-            Some(early) => (
-                early.monitor.clone(),
-                EarlyStopping::new(early)?,
-                early.restore_best,
-            ),
-            None => (
-                Monitor::Loss,
-                EarlyStopping::tracking_only(Mode::Min),
-                false,
-            ),
-        };
+        let (monitor, mut stopper, restore_best) =
+            EarlyStopping::setup(config.early_stopping.as_ref())?;
 
         let mut optimizer = config.build_optimizer();
         let progress = Progress::new(config.epochs as u64, "train", config.quiet);
