@@ -161,19 +161,10 @@ fn load_files(args: &ClusterArgs, device: &Device) -> Result<Input> {
 }
 
 fn check_output(path: &Option<PathBuf>, overwrite: bool) -> Result<()> {
-    if let Some(p) = path
-        && p.exists()
-        && !overwrite
-    {
-        return Err(GslError::invalid(
-            "output",
-            format!(
-                "{} already exists; pass --overwrite to replace it",
-                p.display()
-            ),
-        ));
+    match path {
+        Some(p) => crate::io::refuse_existing("output", p, overwrite),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn print_scores(

@@ -239,13 +239,7 @@ fn generate(args: &GenArgs, device: &Device) -> Result<()> {
             .chain(args.signals.map(|_| &signal_path))
             .find(|p| p.exists());
         if let Some(p) = existing {
-            return Err(GslError::invalid(
-                "out",
-                format!(
-                    "{} already exists; pass --overwrite to replace it",
-                    p.display()
-                ),
-            ));
+            crate::io::refuse_existing("out", p, false)?;
         }
     }
     for (g, path) in graphs.iter().zip(&paths) {

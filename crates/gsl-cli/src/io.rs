@@ -19,6 +19,21 @@ fn extension(path: &Path) -> String {
         .to_ascii_lowercase()
 }
 
+/// Fails (naming `argument` and the file) when `path` exists and `overwrite` is not set, so a
+/// command refuses before doing any work rather than after.
+pub fn refuse_existing(argument: &str, path: &Path, overwrite: bool) -> Result<()> {
+    if path.exists() && !overwrite {
+        return Err(GslError::invalid(
+            argument,
+            format!(
+                "{} already exists; pass --overwrite to replace it",
+                path.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Writes a graph as `.csv` or `.npz` (chosen by extension), atomically.
 pub fn write_graph(path: &Path, edges: &EdgeList, overwrite: bool) -> Result<()> {
     let ext = extension(path);
@@ -31,15 +46,7 @@ pub fn write_graph(path: &Path, edges: &EdgeList, overwrite: bool) -> Result<()>
             ),
         ));
     }
-    if path.exists() && !overwrite {
-        return Err(GslError::invalid(
-            "output",
-            format!(
-                "{} already exists; pass --overwrite to replace it",
-                path.display()
-            ),
-        ));
-    }
+    refuse_existing("output", path, overwrite)?;
     if ext == "csv" {
         write_edge_list(path, edges, overwrite)
     } else {

@@ -300,15 +300,7 @@ pub fn run(args: &LearnArgs, device: &Device) -> Result<()> {
             ),
         ));
     }
-    if args.output.exists() && !args.overwrite {
-        return Err(GslError::invalid(
-            "output",
-            format!(
-                "{} already exists; pass --overwrite to replace it",
-                args.output.display()
-            ),
-        ));
-    }
+    crate::io::refuse_existing("output", &args.output, args.overwrite)?;
     let method = method(args)?;
     let matrix = read_matrix(&args.input)?;
     let matrix = if args.samples_as_rows {

@@ -320,15 +320,7 @@ fn run_predict(args: &PredictArgs, device: &Device) -> Result<()> {
             format!("unsupported extension `.{ext}` (expected .csv, .npz or .npy)"),
         ));
     }
-    if args.output.exists() && !args.overwrite {
-        return Err(GslError::invalid(
-            "output",
-            format!(
-                "{} already exists; pass --overwrite to replace it",
-                args.output.display()
-            ),
-        ));
-    }
+    crate::io::refuse_existing("output", &args.output, args.overwrite)?;
     let matrix = read_matrix(&args.input)?;
     if matrix.rows != matrix.cols {
         return Err(GslError::shape(
