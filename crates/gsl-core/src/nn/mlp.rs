@@ -136,8 +136,10 @@ impl Mlp {
         Ok(self.forward_unchecked(x))
     }
 
-    /// The forward pass on input already known to have the right width and finite values.
-    pub(crate) fn forward_unchecked(&self, mut x: Tensor<2>) -> Tensor<2> {
+    /// The forward pass without [`Mlp::forward`]'s checks, for hot loops whose input is known to
+    /// have the right width and finite values (e.g. a network's own states): it skips the
+    /// host read-back (a device sync) of the finiteness check. A wrong width panics in Burn.
+    pub fn forward_unchecked(&self, mut x: Tensor<2>) -> Tensor<2> {
         let last = self.layers.len() - 1;
         for (i, layer) in self.layers.iter().enumerate() {
             x = layer.forward(x);

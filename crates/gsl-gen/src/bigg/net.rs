@@ -62,11 +62,7 @@ pub struct BiggNet {
 /// by construction), so the host-side finiteness check of `Mlp::forward` is skipped: the
 /// sampler checks each logit it reads and training checks the loss.
 fn predict(mlp: &Mlp, x: Tensor<2>) -> Tensor<2> {
-    let last = mlp.layers.len() - 1;
-    mlp.layers.iter().enumerate().fold(x, |x, (i, layer)| {
-        let y = layer.forward(x);
-        if i < last { mlp.activation.apply(y) } else { y }
-    })
+    mlp.forward_unchecked(x)
 }
 
 /// Tensors the sequential recursion reuses at every node: the empty and leaf states and the
