@@ -223,7 +223,7 @@ const MAX_DEGREE_PARTS: usize = 16;
 /// the thread count.
 fn host_degrees(rows: &[u32], cols: &[u32], n: usize, w: &[f32]) -> Vec<f32> {
     let m = rows.len();
-    let b = if m == 0 { 0 } else { w.len() / m };
+    let b = w.len().checked_div(m).unwrap_or(0);
     let part = PAIRS_PER_TASK.max(m.div_ceil(MAX_DEGREE_PARTS)).max(1);
     let mut out = vec![0.0f32; b * n];
     for (wb, ob) in w.chunks_exact(m.max(1)).zip(out.chunks_exact_mut(n.max(1))) {
@@ -253,7 +253,7 @@ fn host_degrees(rows: &[u32], cols: &[u32], n: usize, w: &[f32]) -> Vec<f32> {
 /// `Sᵀ v` on the host for `B` problems stacked in `v` (`[B, N]` row-major): `v_i + v_j` per pair.
 fn host_adjoint(rows: &[u32], cols: &[u32], n: usize, v: &[f32]) -> Vec<f32> {
     let m = rows.len();
-    let b = if n == 0 { 0 } else { v.len() / n };
+    let b = v.len().checked_div(n).unwrap_or(0);
     let mut out = vec![0.0f32; b * m];
     for (vb, ob) in v.chunks_exact(n.max(1)).zip(out.chunks_exact_mut(m.max(1))) {
         ob.par_chunks_mut(PAIRS_PER_TASK)
