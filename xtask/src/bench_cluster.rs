@@ -15,7 +15,7 @@ use gsl::cluster::kmeans::Potential;
 use gsl::cluster::metrics::{ClusteringScores, evaluate};
 use gsl::cluster::node2vec::Node2VecConfig;
 use gsl::cluster::pipeline::{FeatureNorm, METHOD_NAMES, Method, PipelineOptions, run};
-use gsl::cluster::s2cag::{Ms2cagConfig, Rounding, S2cagConfig};
+use gsl::cluster::s2cag::{Ms2cagConfig, Normalization, Rounding, S2cagConfig};
 use gsl::cluster::ssgc::SsgcConfig;
 use gsl::cluster::synthetic::{AttributedSbmConfig, attributed_sbm};
 use gsl::core::{AttributedGraph, EdgeList};
@@ -149,13 +149,25 @@ fn load_input(name: &str, device: &Device) -> Result<Input, String> {
     }
 }
 
-/// Extra rows besides [`METHOD_NAMES`]: M-S2CAG with PyAGC's k-means rounding.
-const VARIANTS: &[&str] = &["ms2cag-kmeans"];
+/// Extra rows besides [`METHOD_NAMES`]: M-S2CAG with PyAGC's k-means rounding, and PyAGC's
+/// whole M-S2CAG variant (its normalisation, k-means rounding).
+const VARIANTS: &[&str] = &["ms2cag-kmeans", "ms2cag-pyagc"];
 
 /// The method with PyAGC's per-dataset setting where it has one (Cora: SSGC K = 12, SAGSC
 /// p = 5, Node2Vec 100 epochs, S2CAG T = 20, M-S2CAG T = 16, α = 1.2, γ = 1, τ = 100; Photo: M-S2CAG T = 4,
-/// α = 1.5, γ = 1). `ms2cag` rounds by SNEM (the paper), `ms2cag-kmeans` by k-means (PyAGC).
+/// α = 1.5, γ = 1). `ms2cag` rounds by SNEM (the paper), `ms2cag-kmeans` by k-means (PyAGC);
+/// `ms2cag-pyagc` is PyAGC's normalisation with its settings and k-means rounding.
 fn method_for(name: &str, dataset: &str) -> Result<Method, String> {
+    if name == "ms2cag-pyagc" {
+        return Ok(Method::Ms2cag(match dataset {
+            "cora" => Ms2cagConfig::pyagc_cora(),
+            "photo" => Ms2cagConfig::pyagc()
+                .with_t(4)
+                .with_alpha(1.5)
+                .with_gamma(1.0),
+            _ => Ms2cagConfig::pyagc(),
+        }));
+    }
     let base = name.strip_suffix("-kmeans").unwrap_or(name);
     let method = Method::from_name(base).map_err(|e| e.to_string())?;
     let rounding = if base == name {
@@ -217,7 +229,9 @@ pub fn run_suite(quick: bool, device_name: &str, dataset: Option<&str>) -> Resul
             // SAGSC's and S2CAG's official code work on TF-IDF features (count data only);
             // S2CAG's feature normalisation needs non-negative features, so the Gaussian
             // features of the synthetic SBM are shifted (PyG's NormalizeFeatures).
+            // PyAGC's own variant takes its features as PyAGC does (NormalizeFeatures only).
             let norm = match (&method, input.feature_norm) {
+                (Method::Ms2cag(c), norm) if c.normalization == Normalization::PyAgc => norm,
                 (
                     Method::Sagsc { .. } | Method::S2cag(_) | Method::Ms2cag(_),
                     FeatureNorm::RowSum,

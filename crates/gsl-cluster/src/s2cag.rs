@@ -27,8 +27,15 @@
 //! defines `Z`; here both paths apply the same polynomial, so they compute the same `Z`. Power
 //! iterations are re-orthonormalised (same range, stable in f32), and M-S2CAG's QR is
 //! CholeskyQR2 (positive `R` diagonal) with `svd_flip` signs before rounding, where the official
-//! code inherits LAPACK's Householder signs. PyAGC instead uses `D^{-1}(A + I)` and row-L2
-//! features (`refs/agc.md` §1.8).
+//! code inherits LAPACK's Householder signs.
+//!
+//! **PyAGC's variant** ([`Normalization::PyAgc`], `pyagc/models/s2cag.py`; [`Ms2cagConfig::pyagc`]):
+//! `P = D̂^{-1}(A + I)` ([`random_walk_operator`]), `X̂` = L2-normalised rows of `X`,
+//! `Z = c Σ_{t=0}^{T} α^t P^t X̂` (Horner form `h ← X̂ + αPh`, `T` times, from `h = X̂`: the
+//! plain geometric weights, where the official recurrence puts `α^{t+1}` on the terms
+//! `t < T`), and for M-S2CAG `Ẑ = row-L2(Z)` in place of `adapt` before the same subspace
+//! iteration; PyAGC rounds M-S2CAG by k-means on every benchmarked dataset. PyAGC draws the
+//! start block unseeded; here it is seeded like the official variant.
 
 use burn::config::Config;
 use burn::tensor::{IndexingUpdateOp, Int, Tensor};
@@ -39,6 +46,7 @@ use serde::{Deserialize, Serialize};
 use crate::framework::Embed;
 use crate::linalg::{LinearMap, cholesky_qr2, flip_signs, gaussian_block, randomized_svd_op};
 pub use crate::sagsc::smoothing_operator;
+use gsl_core::ops::{add_self_loops, degree};
 
 /// How the products with the NSR matrix `Z` are computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +57,38 @@ pub enum SvdPath {
     Materialise,
     /// Never form `Z`: every product runs the `T`-step propagation on a `b`-column block.
     Fused,
+}
+
+/// Which propagation operator, feature normalisation, NSR weights and (for M-S2CAG) row scaling
+/// of `Z` are used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Normalization {
+    /// The official code's: [`smoothing_operator`], [`normalize_nsr_features`], the recurrence
+    /// `h ← α(Ph + X̂)`, and M-S2CAG's `adapt` (`Z ← diag(√max(Z1, 0)) Z`).
+    Official,
+    /// PyAGC's: [`random_walk_operator`] `D̂^{-1}(A + I)`, L2-normalised feature rows, the
+    /// weights `c·α^t` on `P^t X̂` for `t = 0..T`, and for M-S2CAG L2-normalised rows of `Z`.
+    PyAgc,
+}
+
+impl Normalization {
+    /// The propagation operator `P` of this normalisation for `graph`.
+    ///
+    /// Errors: those of building the weighted graph (none for a valid graph).
+    pub fn operator(self, graph: &Graph) -> Result<Graph> {
+        match self {
+            Normalization::Official => smoothing_operator(graph),
+            Normalization::PyAgc => random_walk_operator(graph),
+        }
+    }
+
+    /// The normalised features `X̂` of this normalisation.
+    pub fn features(self, x: Tensor<2>) -> Tensor<2> {
+        match self {
+            Normalization::Official => normalize_nsr_features(x),
+            Normalization::PyAgc => l2_rows_or_unscaled(x),
+        }
+    }
 }
 
 /// How the spectral vectors become cluster labels.
@@ -82,6 +122,9 @@ pub struct S2cagConfig {
     /// Rounding of the singular vectors.
     #[config(default = "Rounding::Snem")]
     pub rounding: Rounding,
+    /// The official or PyAGC's normalisation.
+    #[config(default = "Normalization::Official")]
+    pub normalization: Normalization,
     /// SNEM iterations.
     #[config(default = 100)]
     pub snem_iterations: usize,
@@ -113,6 +156,9 @@ pub struct Ms2cagConfig {
     /// Rounding of the eigenvectors.
     #[config(default = "Rounding::Snem")]
     pub rounding: Rounding,
+    /// The official or PyAGC's normalisation.
+    #[config(default = "Normalization::Official")]
+    pub normalization: Normalization,
     /// SNEM iterations.
     #[config(default = 100)]
     pub snem_iterations: usize,
@@ -145,7 +191,35 @@ impl S2cagConfig {
     }
 }
 
+impl S2cagConfig {
+    /// PyAGC's S2CAG: its default hyperparameters (`T = 10`, `α = 0.9`, `τ = 7`, SNEM) with
+    /// [`Normalization::PyAgc`].
+    pub fn pyagc() -> Self {
+        Self::new().with_normalization(Normalization::PyAgc)
+    }
+}
+
 impl Ms2cagConfig {
+    /// PyAGC's M-S2CAG as its benchmark runs it: the `default` block of
+    /// `benchmark/MS2CAG/train.conf.yaml` (`T = 10`, `α = 0.9`, `γ = 0.9`, `τ = 50`) with
+    /// [`Normalization::PyAgc`] and k-means rounding (the `cluster_method` of every
+    /// benchmarked dataset but Papers100M). See [`Ms2cagConfig::pyagc_cora`] for Cora.
+    pub fn pyagc() -> Self {
+        Self::new()
+            .with_normalization(Normalization::PyAgc)
+            .with_rounding(Rounding::KMeans)
+    }
+
+    /// [`Ms2cagConfig::pyagc`] with PyAGC's Cora setting: `T = 16`, `α = 1.2`, `γ = 1`,
+    /// `τ = 100`.
+    pub fn pyagc_cora() -> Self {
+        Self::pyagc()
+            .with_t(16)
+            .with_alpha(1.2)
+            .with_gamma(1.0)
+            .with_tau(100)
+    }
+
     /// Checks `T ≥ 1`, `α > 0` finite, `γ ≥ 0` finite, `τ ≥ 1` and `snem_iterations ≥ 1`.
     pub fn validate(&self) -> Result<()> {
         check_t_alpha(self.t, self.alpha)?;
@@ -180,6 +254,39 @@ pub fn normalize_nsr_features(x: Tensor<2>) -> Tensor<2> {
     x.div(scale)
 }
 
+/// PyAGC's propagation operator `D̂^{-1}(A + I)`: a unit self-loop appended on every node, then
+/// every row divided by its weighted degree (a random-walk matrix, rows summing to 1). Graphs
+/// built with the default options carry no self-loops, so this is PyAGC's
+/// `add_remaining_self_loops` followed by row normalisation; a stored loop adds to the appended
+/// one, and edge weights are kept (PyAGC reads only the edge index).
+///
+/// Errors: those of building the weighted graph (none for a valid graph).
+pub fn random_walk_operator(graph: &Graph) -> Result<Graph> {
+    row_normalize(&add_self_loops(graph, 1.0)?)
+}
+
+/// Every row of the weighted graph divided by its weighted degree (rows of total 0 are left
+/// as they are).
+fn row_normalize(graph: &Graph) -> Result<Graph> {
+    let row_sums = degree(graph);
+    let positive = row_sums.clone().greater_elem(0.0);
+    let row_sums = row_sums.mask_fill(positive.bool_not(), 1.0);
+    let w = graph.weights_or_ones().div(row_sums.select(0, graph.src()));
+    graph.with_weights(w)
+}
+
+/// Rows divided by their Euclidean norm; zero rows are left as they are (PyAGC's
+/// `x / ‖x‖` with zero norms replaced by 1).
+fn l2_rows_or_unscaled(x: Tensor<2>) -> Tensor<2> {
+    x.clone().div(row_norms_or_one(x.square().sum_dim(1)))
+}
+
+/// `√s` for squared row norms `s` `[N, 1]`, with 1 where `s = 0`.
+fn row_norms_or_one(squared: Tensor<2>) -> Tensor<2> {
+    let positive = squared.clone().greater_elem(0.0);
+    squared.sqrt().mask_fill(positive.bool_not(), 1.0)
+}
+
 /// The factor `c` of the NSR: `(1 − α)/(1 − α^{T+1})`, or its limit `1/(T + 1)` at `α = 1`.
 fn nsr_factor(t: usize, alpha: f64) -> f32 {
     if alpha == 1.0 {
@@ -189,12 +296,22 @@ fn nsr_factor(t: usize, alpha: f64) -> f32 {
     }
 }
 
-/// `c · h_T` with `h_0 = v`, `h_{s+1} = α(M h_s + v)`: the NSR polynomial of `M` applied to `v`.
-fn nsr_polynomial(m: &Graph, v: Tensor<2>, t: usize, alpha: f64) -> Result<Tensor<2>> {
+/// The NSR polynomial of `M` applied to `v`: `c · h_T` with `h_0 = v` and
+/// `h_{s+1} = α(M h_s + v)` (official) or `h_{s+1} = v + αM h_s` (PyAGC, `Σ_{t=0}^{T} α^t M^t v`).
+fn nsr_polynomial(
+    m: &Graph,
+    v: Tensor<2>,
+    t: usize,
+    alpha: f64,
+    normalization: Normalization,
+) -> Result<Tensor<2>> {
     let a = alpha as f32;
     let mut h = v.clone();
     for _ in 0..t {
-        h = m.spmm(h)?.add(v.clone()).mul_scalar(a);
+        h = match normalization {
+            Normalization::Official => m.spmm(h)?.add(v.clone()).mul_scalar(a),
+            Normalization::PyAgc => m.spmm(h)?.mul_scalar(a).add(v.clone()),
+        };
     }
     Ok(h.mul_scalar(nsr_factor(t, alpha)))
 }
@@ -205,9 +322,25 @@ fn nsr_polynomial(m: &Graph, v: Tensor<2>, t: usize, alpha: f64) -> Result<Tenso
 /// Errors: `t = 0`, `α` not positive and finite, `x_hat` with the wrong number of rows or
 /// non-finite values.
 pub fn nsr(p: &Graph, x_hat: Tensor<2>, t: usize, alpha: f64) -> Result<Tensor<2>> {
+    nsr_with(p, x_hat, t, alpha, Normalization::Official)
+}
+
+/// [`nsr`] with the NSR weights of `normalization`: the official recurrence, or PyAGC's
+/// `Z = c Σ_{t=0}^{T} α^t P^t X̂` (same `c`; at `α = 1` its limit `1/(T + 1)`, where PyAGC
+/// divides by zero). `p` and `x_hat` are used as given (see [`Normalization::operator`] and
+/// [`Normalization::features`]).
+///
+/// Errors: as for [`nsr`].
+pub fn nsr_with(
+    p: &Graph,
+    x_hat: Tensor<2>,
+    t: usize,
+    alpha: f64,
+    normalization: Normalization,
+) -> Result<Tensor<2>> {
     check_t_alpha(t, alpha)?;
     ensure_finite(&x_hat, "S2CAG features")?;
-    nsr_polynomial(p, x_hat, t, alpha)
+    nsr_polynomial(p, x_hat, t, alpha, normalization)
 }
 
 /// `diag(s) Z` for the NSR `Z` of (`p`, `x_hat`), applied without forming `Z`.
@@ -217,11 +350,18 @@ struct FusedNsr {
     x_hat: Tensor<2>,
     t: usize,
     alpha: f64,
+    normalization: Normalization,
     row_scale: Option<Tensor<2>>,
 }
 
 impl FusedNsr {
-    fn new(p: &Graph, x_hat: Tensor<2>, t: usize, alpha: f64) -> Result<Self> {
+    fn new(
+        p: &Graph,
+        x_hat: Tensor<2>,
+        t: usize,
+        alpha: f64,
+        normalization: Normalization,
+    ) -> Result<Self> {
         let index = p.edge_index().clone();
         let swapped = Tensor::cat(
             vec![index.clone().narrow(0, 1, 1), index.narrow(0, 0, 1)],
@@ -234,8 +374,24 @@ impl FusedNsr {
             x_hat,
             t,
             alpha,
+            normalization,
             row_scale: None,
         })
+    }
+
+    /// `‖Z_i‖²` of every row `[N, 1]`, from `Z` formed `block` columns at a time (never whole).
+    fn squared_row_norms(&self, block: usize) -> Result<Tensor<2>> {
+        let [n, f] = self.x_hat.dims();
+        let mut total = Tensor::<2>::zeros([n, 1], &self.x_hat.device());
+        let mut start = 0;
+        while start < f {
+            let width = block.min(f - start);
+            let part = self.x_hat.clone().narrow(1, start, width);
+            let z = nsr_polynomial(&self.p, part, self.t, self.alpha, self.normalization)?;
+            total = total.add(z.square().sum_dim(1));
+            start += width;
+        }
+        Ok(total)
     }
 }
 
@@ -249,7 +405,13 @@ impl LinearMap for FusedNsr {
     }
 
     fn apply(&self, v: Tensor<2>) -> Result<Tensor<2>> {
-        let z_v = nsr_polynomial(&self.p, self.x_hat.clone().matmul(v), self.t, self.alpha)?;
+        let z_v = nsr_polynomial(
+            &self.p,
+            self.x_hat.clone().matmul(v),
+            self.t,
+            self.alpha,
+            self.normalization,
+        )?;
         Ok(match &self.row_scale {
             Some(s) => z_v.mul(s.clone()),
             None => z_v,
@@ -261,10 +423,13 @@ impl LinearMap for FusedNsr {
             Some(s) => w.mul(s.clone()),
             None => w,
         };
-        let p_t_w = nsr_polynomial(&self.p_t, w, self.t, self.alpha)?;
+        let p_t_w = nsr_polynomial(&self.p_t, w, self.t, self.alpha, self.normalization)?;
         Ok(self.x_hat.clone().transpose().matmul(p_t_w))
     }
 }
+
+/// Columns of `Z` formed at a time for PyAGC's row norms on the fused path.
+const FUSED_NORM_BLOCK: usize = 256;
 
 /// Whether to form `Z`, by the official cost model for `iterations` products pairs on blocks
 /// of `block` columns.
@@ -295,8 +460,13 @@ fn materialise(
     }
 }
 
-/// The inputs shared by both models: `P`, `X̂`, checked.
-fn prepare(data: &AttributedGraph, k: usize, extra: usize) -> Result<(Graph, Tensor<2>)> {
+/// The inputs shared by both models: `P`, `X̂` of `normalization`, checked.
+fn prepare(
+    data: &AttributedGraph,
+    k: usize,
+    extra: usize,
+    normalization: Normalization,
+) -> Result<(Graph, Tensor<2>)> {
     let [n, f] = data.features.dims();
     if n != data.num_nodes() {
         return Err(GslError::shape(
@@ -315,8 +485,8 @@ fn prepare(data: &AttributedGraph, k: usize, extra: usize) -> Result<(Graph, Ten
     }
     ensure_finite(&data.features, "S2CAG features")?;
     Ok((
-        smoothing_operator(&data.graph)?,
-        normalize_nsr_features(data.features.clone()),
+        normalization.operator(&data.graph)?,
+        normalization.features(data.features.clone()),
     ))
 }
 
@@ -347,14 +517,14 @@ impl Embed for S2cag {
     /// non-finite features).
     fn embed(&self, data: &AttributedGraph) -> Result<Tensor<2>> {
         let (k, c) = (self.k, &self.config);
-        let (p, x_hat) = prepare(data, k, 1)?;
+        let (p, x_hat) = prepare(data, k, 1, c.normalization)?;
         let [n, f] = x_hat.dims();
         let block = (k + c.oversampling).max(k + 1).min(n.min(f));
         let u = if materialise(c.path, &p, [n, f], c.t, c.tau, block) {
-            let z = nsr(&p, x_hat, c.t, c.alpha)?;
+            let z = nsr_with(&p, x_hat, c.t, c.alpha, c.normalization)?;
             randomized_svd_op(&z, k + 1, block, c.tau, c.seed)?
         } else {
-            let op = FusedNsr::new(&p, x_hat, c.t, c.alpha)?;
+            let op = FusedNsr::new(&p, x_hat, c.t, c.alpha, c.normalization)?;
             randomized_svd_op(&op, k + 1, block, c.tau, c.seed)?
         };
         // Skip the leading (trivial, near-constant) direction, as the official code does.
@@ -421,18 +591,28 @@ impl Embed for Ms2cag {
     /// features, an NSR affinity with no positive weight).
     fn embed(&self, data: &AttributedGraph) -> Result<Tensor<2>> {
         let (k, c) = (self.k, &self.config);
-        let (p, x_hat) = prepare(data, k, 0)?;
+        let (p, x_hat) = prepare(data, k, 0, c.normalization)?;
         let [n, f] = x_hat.dims();
-        // `adapt`: rows scaled by √max(Z1, 0).
+        // Official `adapt`: rows scaled by √max(Z1, 0); PyAGC: rows scaled to unit norm.
         if materialise(c.path, &p, [n, f], c.t, c.tau, k) {
-            let z = nsr(&p, x_hat, c.t, c.alpha)?;
-            let scale = z.clone().sum_dim(1).clamp_min(0.0).sqrt();
+            let z = nsr_with(&p, x_hat, c.t, c.alpha, c.normalization)?;
+            let scale = match c.normalization {
+                Normalization::Official => z.clone().sum_dim(1).clamp_min(0.0).sqrt(),
+                Normalization::PyAgc => row_norms_or_one(z.clone().square().sum_dim(1)).recip(),
+            };
             let z = z.mul(scale);
             modularity_eigenvectors(&z, k, c.gamma, c.tau, c.seed)
         } else {
-            let mut op = FusedNsr::new(&p, x_hat, c.t, c.alpha)?;
-            let ones = Tensor::ones([f, 1], &op.device());
-            op.row_scale = Some(op.apply(ones)?.clamp_min(0.0).sqrt());
+            let mut op = FusedNsr::new(&p, x_hat, c.t, c.alpha, c.normalization)?;
+            op.row_scale = Some(match c.normalization {
+                Normalization::Official => {
+                    let ones = Tensor::ones([f, 1], &op.device());
+                    op.apply(ones)?.clamp_min(0.0).sqrt()
+                }
+                Normalization::PyAgc => {
+                    row_norms_or_one(op.squared_row_norms(FUSED_NORM_BLOCK)?).recip()
+                }
+            });
             modularity_eigenvectors(&op, k, c.gamma, c.tau, c.seed)
         }
     }
@@ -536,7 +716,7 @@ mod tests {
         let (graph, x) = small();
         let p = smoothing_operator(&graph).unwrap();
         let z = nsr(&p, x.clone(), 3, 0.8).unwrap();
-        let mut op = FusedNsr::new(&p, x, 3, 0.8).unwrap();
+        let mut op = FusedNsr::new(&p, x, 3, 0.8, Normalization::Official).unwrap();
         let v = gaussian_block(4, 2, 1, &device());
         let w = gaussian_block(6, 2, 2, &device());
         let pairs = [
