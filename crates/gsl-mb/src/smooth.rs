@@ -49,7 +49,7 @@ use crate::solver::{
 /// and reused by every step (the operator is never materialised).
 ///
 /// On a plain (non-autodiff) Flex device both products run as rayon host kernels over the pair
-/// list ([`host_degrees`], [`host_adjoint`]): Flex's gather and scatter-add over `M` pairs cost
+/// list: Flex's gather and scatter-add over `M` pairs cost
 /// several times a pass of arithmetic, and they dominated the FBF step. Autodiff devices and
 /// GPUs keep the differentiable `select` / `select_assign` path; a test checks both agree.
 #[derive(Debug, Clone)]
