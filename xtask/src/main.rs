@@ -37,7 +37,8 @@ enum Command {
         /// Skip the numpy/scipy reference run.
         #[arg(long)]
         no_python: bool,
-        /// Dataset of suites that take one (cluster: cora, citeseer, photo, sbm-N).
+        /// Dataset of suites that take one (cluster: cora, citeseer, photo, sbm-N; unroll:
+        /// l2g, gdn, glad; gen-bigg: quality, scale, grid, lobster, tree, firstmm_db).
         #[arg(long)]
         dataset: Option<String>,
     },
@@ -57,7 +58,8 @@ enum Suite {
     GenEr,
     /// Unrolled GLAD / GDN / L2G on their recipes vs model-based baselines (--dataset l2g|gdn|glad).
     Unroll,
-    /// BiGG scalability on trees: training-step time and sampling time / peak memory vs n.
+    /// BiGG vs ER on the GRAN sets (MMD², validity), then BiGG scalability on trees
+    /// (training-step and sampling time / peak memory vs n); --dataset picks one part.
     GenBigg,
 }
 
@@ -78,7 +80,7 @@ fn main() -> std::process::ExitCode {
         Suite::Cluster => bench_cluster::run_suite(quick, &device, dataset.as_deref()),
         Suite::GenEr => bench_gen::run(quick, &device),
         Suite::Unroll => bench_unroll::run(quick, &device, dataset.as_deref()),
-        Suite::GenBigg => bench_gen::run_bigg(quick, &device),
+        Suite::GenBigg => bench_gen::run_bigg(quick, &device, dataset.as_deref()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
