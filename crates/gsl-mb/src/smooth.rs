@@ -210,6 +210,182 @@ impl PairSupport {
     }
 }
 
+/// Norms of one host FBF step per problem (f64 sums): `‖w‖, ‖w⁺‖, ‖w⁺ − w‖` and the same for
+/// `v`, so the driver's relative-change residual needs no further pass over the pairs.
+#[derive(Debug, Clone, Default)]
+struct StepNorms {
+    w: Vec<f64>,
+    w_next: Vec<f64>,
+    dw: Vec<f64>,
+    v: Vec<f64>,
+    v_next: Vec<f64>,
+    dv: Vec<f64>,
+}
+
+impl StepNorms {
+    /// `max(‖Δw‖/max(‖w‖, ‖w⁺‖), ‖Δv‖/max(‖v‖, ‖v⁺‖))` per problem, as
+    /// [`relative_change_with_norm`] computes it on tensors.
+    fn residual(&self) -> Vec<f64> {
+        let rel = |d: f64, a: f64, b: f64| d / a.max(b).max(1e-12);
+        (0..self.dw.len())
+            .map(|i| {
+                let a = rel(self.dw[i], self.w[i], self.w_next[i]);
+                let b = rel(self.dv[i], self.v[i], self.v_next[i]);
+                if a.is_nan() || b.is_nan() {
+                    f64::NAN
+                } else {
+                    a.max(b)
+                }
+            })
+            .collect()
+    }
+}
+
+/// A parameter broadcast as `[B, 1]` or `[1, 1]`, read to the host.
+fn host_param(t: &Tensor<2>) -> Vec<f32> {
+    to_vec_f32(t.clone())
+}
+
+/// The whole FBF step on the host for plain Flex, fused into two passes over the pairs (the
+/// degrees of `w`, then everything else, accumulating the degrees of `p` and the step's norms on
+/// the way) instead of ~20 tensor passes and four gathers / scatter-adds. Same formulas as
+/// [`fbf_step`]; pair ranges are fixed, so results do not depend on the thread count.
+#[allow(clippy::too_many_arguments)]
+fn host_fbf_step(
+    model: &SmoothModel,
+    support: &PairSupport,
+    w: &[f32],
+    v: &[f32],
+    z: &[f32],
+    alpha: &[f32],
+    beta: &[f32],
+    gamma: &[f32],
+) -> (Vec<f32>, Vec<f32>, StepNorms) {
+    let (rows, cols) = (&support.host.0, &support.host.1);
+    let (n, m) = (support.n, support.num_pairs);
+    let b = w.len() / m;
+    let part = PAIRS_PER_TASK.max(m.div_ceil(MAX_DEGREE_PARTS)).max(1);
+    let mut w_next = vec![0.0f32; b * m];
+    let mut v_next = vec![0.0f32; b * n];
+    let mut norms = StepNorms::default();
+    let at = |p: &[f32], i: usize| p[i.min(p.len() - 1)];
+    for bi in 0..b {
+        let (a, be, g) = (at(alpha, bi), at(beta, bi), at(gamma, bi));
+        let wb = &w[bi * m..(bi + 1) * m];
+        let zb = &z[bi * m..(bi + 1) * m];
+        let vb = &v[bi * n..(bi + 1) * n];
+        let deg_w = host_degrees(rows, cols, n, wb);
+        let y_bar: Vec<f32> = vb.iter().zip(&deg_w).map(|(&x, &d)| x + g * d).collect();
+        let p_bar: Vec<f32> = match model {
+            SmoothModel::Log { .. } => y_bar
+                .iter()
+                .map(|&y| (y - (y * y + 4.0 * a * g).sqrt()) * 0.5)
+                .collect(),
+            SmoothModel::L2 { .. } => {
+                let mean = y_bar.iter().map(|&y| f64::from(y)).sum::<f64>() / n as f64;
+                let scale = g / (g + 2.0 * a);
+                y_bar
+                    .iter()
+                    .map(|&y| y - (y - mean as f32) * scale - g)
+                    .collect()
+            }
+        };
+        let out = &mut w_next[bi * m..(bi + 1) * m];
+        let parts: Vec<(Vec<f32>, [f64; 3])> = out
+            .par_chunks_mut(part)
+            .enumerate()
+            .map(|(pi, chunk)| {
+                let start = pi * part;
+                let mut deg_p = vec![0.0f32; n];
+                let mut sums = [0.0f64; 3];
+                for (k, o) in chunk.iter_mut().enumerate() {
+                    let e = start + k;
+                    let (i, j) = (rows[e] as usize, cols[e] as usize);
+                    let wk = wb[e];
+                    let y = wk - g * (2.0 * be * wk + vb[i] + vb[j]);
+                    let p = (y - 2.0 * g * zb[e]).max(0.0);
+                    let q = p - g * (2.0 * be * p + p_bar[i] + p_bar[j]);
+                    let next = wk - y + q;
+                    *o = next;
+                    deg_p[i] += p;
+                    deg_p[j] += p;
+                    sums[0] += f64::from(wk) * f64::from(wk);
+                    sums[1] += f64::from(next) * f64::from(next);
+                    let d = f64::from(next - wk);
+                    sums[2] += d * d;
+                }
+                (deg_p, sums)
+            })
+            .collect();
+        let mut deg_p = vec![0.0f32; n];
+        let mut sums = [0.0f64; 3];
+        for (d, s) in parts {
+            deg_p.iter_mut().zip(d).for_each(|(o, x)| *o += x);
+            sums.iter_mut().zip(s).for_each(|(o, x)| *o += x);
+        }
+        let mut vs = [0.0f64; 3];
+        for i in 0..n {
+            let q_bar = p_bar[i] + g * deg_p[i];
+            let next = vb[i] - y_bar[i] + q_bar;
+            v_next[bi * n + i] = next;
+            vs[0] += f64::from(vb[i]) * f64::from(vb[i]);
+            vs[1] += f64::from(next) * f64::from(next);
+            let d = f64::from(next - vb[i]);
+            vs[2] += d * d;
+        }
+        norms.w.push(sums[0].sqrt());
+        norms.w_next.push(sums[1].sqrt());
+        norms.dw.push(sums[2].sqrt());
+        norms.v.push(vs[0].sqrt());
+        norms.v_next.push(vs[1].sqrt());
+        norms.dv.push(vs[2].sqrt());
+    }
+    (w_next, v_next, norms)
+}
+
+/// [`fbf_step`] on the host when the support's host kernels apply (plain Flex, f32), with the
+/// step's norms; `None` otherwise. `z_host` is `z` already on the host, when the caller keeps it.
+#[allow(clippy::too_many_arguments)]
+fn fbf_step_host(
+    model: &SmoothModel,
+    state: &SmoothState,
+    z: &Tensor<2>,
+    z_host: Option<&[f32]>,
+    support: &PairSupport,
+    alpha: &Tensor<2>,
+    beta: &Tensor<2>,
+    gamma: &Tensor<2>,
+) -> Option<(SmoothState, StepNorms)> {
+    let device = state.w.device();
+    if !support.host_kernels(&device, state.w.dtype()) || support.num_pairs == 0 {
+        return None;
+    }
+    let b = state.w.dims()[0];
+    let owned;
+    let z_host = match z_host {
+        Some(z) => z,
+        None => {
+            owned = to_vec_f32(z.clone());
+            &owned[..]
+        }
+    };
+    let (w, v, norms) = host_fbf_step(
+        model,
+        support,
+        &to_vec_f32(state.w.clone()),
+        &to_vec_f32(state.v.clone()),
+        z_host,
+        &host_param(alpha),
+        &host_param(beta),
+        &host_param(gamma),
+    );
+    let state = SmoothState {
+        w: Tensor::from_data(TensorData::new(w, [b, support.num_pairs]), &device),
+        v: Tensor::from_data(TensorData::new(v, [b, support.n]), &device),
+    };
+    Some((state, norms))
+}
+
 /// Pairs per host task: large enough to amortise rayon's overhead; [`host_degrees`] keeps at
 /// most [`MAX_DEGREE_PARTS`] partial degree vectors per problem.
 const PAIRS_PER_TASK: usize = 1 << 16;
@@ -436,6 +612,9 @@ pub fn fbf_step(
     ] {
         check_broadcast(t, [b, 1], name)?;
     }
+    if let Some((next, _)) = fbf_step_host(model, state, &z, None, support, &alpha, &beta, &gamma) {
+        return Ok(next);
+    }
     Ok(fbf_step_unchecked(
         model, state, z, support, alpha, beta, gamma,
     ))
@@ -538,6 +717,10 @@ struct Fbf {
     track_objective: bool,
     /// `‖w‖`, `‖v‖` `[B, 1]` of the latest iterate, reused by the next residual.
     norms: Option<(Tensor<2>, Tensor<2>)>,
+    /// `z` on the host, for the fused host step (plain Flex only).
+    z_host: Option<Vec<f32>>,
+    /// The latest host step's norms, consumed by the next residual.
+    host_norms: Option<StepNorms>,
 }
 
 impl Iteration for Fbf {
@@ -548,6 +731,27 @@ impl Iteration for Fbf {
     }
 
     fn step(&mut self, state: &SmoothState, _iteration: usize) -> Result<SmoothState> {
+        if self
+            .support
+            .host_kernels(&state.w.device(), state.w.dtype())
+        {
+            if self.z_host.is_none() {
+                self.z_host = Some(to_vec_f32(self.z.clone()));
+            }
+            if let Some((next, norms)) = fbf_step_host(
+                &self.model,
+                state,
+                &self.z,
+                self.z_host.as_deref(),
+                &self.support,
+                &self.alpha,
+                &self.beta,
+                &self.gamma,
+            ) {
+                self.host_norms = Some(norms);
+                return Ok(next);
+            }
+        }
         Ok(fbf_step_unchecked(
             &self.model,
             state,
@@ -560,6 +764,9 @@ impl Iteration for Fbf {
     }
 
     fn residual(&mut self, previous: &SmoothState, next: &SmoothState) -> Result<Vec<f64>> {
+        if let Some(norms) = self.host_norms.take() {
+            return Ok(norms.residual());
+        }
         let (w_norm, v_norm) = match self.norms.take() {
             Some((w, v)) => (Some(w), Some(v)),
             None => (None, None),
@@ -653,6 +860,8 @@ pub fn learn_smooth(
         gamma,
         track_objective,
         norms: None,
+        z_host: None,
+        host_norms: None,
     };
     solve(
         &mut method,

@@ -265,6 +265,73 @@ fn host_kernels_equal_the_tensor_op_path() {
     }
 }
 
+/// The fused host FBF step (plain Flex) equals the tensor-op step (autodiff device) for both
+/// models, a batch of two problems with their own parameters, over several steps, on a support
+/// split into several host tasks; and `learn_smooth` takes the same number of iterations to the
+/// same graph on both devices.
+#[test]
+fn fused_host_step_equals_the_tensor_step() {
+    let plain = device();
+    let autodiff = plain.clone().autodiff();
+    let n = 400;
+    let m = n * (n - 1) / 2;
+    let z: Vec<f32> = (0..2 * m)
+        .map(|k| ((k * 31) % 97) as f32 / 50.0 + 0.1)
+        .collect();
+    let params = |dev: &Device, a: [f32; 2]| {
+        Tensor::<2>::from_data(TensorData::new(a.to_vec(), [2, 1]), dev)
+    };
+    for config in [SmoothConfig::log(2.0, 0.5), SmoothConfig::l2(0.7)] {
+        let mut states = Vec::new();
+        for dev in [&plain, &autodiff] {
+            let support = PairSupport::complete(n, dev).unwrap();
+            let zt = Tensor::<2>::from_data(TensorData::new(z.clone(), [2, m]), dev);
+            let mut state = SmoothState {
+                w: Tensor::<2>::zeros([2, m], dev),
+                v: Tensor::<2>::zeros([2, n], dev),
+            };
+            for _ in 0..5 {
+                state = fbf_step(
+                    &config.model,
+                    &state,
+                    zt.clone(),
+                    &support,
+                    params(dev, [1.0, 2.0]),
+                    params(dev, [0.5, 0.25]),
+                    params(dev, [0.01, 0.02]),
+                )
+                .unwrap();
+            }
+            states.push((to_vec_f32(state.w), to_vec_f32(state.v)));
+        }
+        let (host, ops) = (&states[0], &states[1]);
+        let close = |a: &[f32], b: &[f32], what: &str| {
+            let scale = b.iter().fold(0f32, |s, x| s.max(x.abs())).max(1e-6);
+            for (x, y) in a.iter().zip(b) {
+                assert!((x - y).abs() <= 1e-4 * scale, "{what}: {x} vs {y}");
+            }
+        };
+        close(&host.0, &ops.0, "w");
+        close(&host.1, &ops.1, "v");
+        assert!(host.0.iter().any(|&x| x > 0.0), "the steps moved w");
+    }
+    // Whole runs: same iteration count, same weights.
+    let sig = two_clusters(6);
+    let z = gsl_mb::smooth::squared_distance_halfvec(sig.clone().unsqueeze::<3>()).unwrap();
+    let mut runs = Vec::new();
+    for dev in [&plain, &autodiff] {
+        let nn = sig.dims()[0];
+        let support = PairSupport::complete(nn, dev).unwrap();
+        let zd = Tensor::<2>::from_data(z.to_data(), dev);
+        let report = learn_smooth(zd, &support, &SmoothConfig::log(1.0, 1.0), false, None).unwrap();
+        runs.push((report.iterations, to_vec_f32(report.estimate.w)));
+    }
+    assert_eq!(runs[0].0, runs[1].0);
+    for (x, y) in runs[0].1.iter().zip(&runs[1].1) {
+        assert!((x - y).abs() <= 1e-4 * y.abs().max(1.0), "{x} vs {y}");
+    }
+}
+
 #[test]
 fn batch_equals_separate_runs() {
     let support = PairSupport::complete(4, &device()).unwrap();
