@@ -588,7 +588,8 @@ fn prox_l2_conjugate(y: Tensor<2>, alpha: Tensor<2>, gamma: Tensor<2>) -> Tensor
 /// One FBF step of a smooth-signal model (see the module docs). `alpha`, `beta` (the weight of
 /// `‖w‖²` in `f₃`: `β` for the log model, `2α` for ℓ2) and `gamma` broadcast as `[B, 1]` or
 /// `[1, 1]`, so an unrolled network (L2G, pyGSL's PDS unrolling) can learn them.
-/// Pure tensor ops, differentiable.
+/// Tensor ops, differentiable, on autodiff devices and GPUs; on plain Flex the same formulas run
+/// as one fused host kernel (two passes over the pairs).
 ///
 /// Errors (shapes only, nothing is read back): `w`, `z` not `[B, M]` for `support`, `v` not
 /// `[B, N]`, a parameter not broadcastable to `[B, 1]`.
