@@ -241,11 +241,6 @@ impl StepNorms {
     }
 }
 
-/// A parameter broadcast as `[B, 1]` or `[1, 1]`, read to the host.
-fn host_param(t: &Tensor<2>) -> Vec<f32> {
-    to_vec_f32(t.clone())
-}
-
 /// The whole FBF step on the host for plain Flex, fused into two passes over the pairs (the
 /// degrees of `w`, then everything else, accumulating the degrees of `p` and the step's norms on
 /// the way) instead of ~20 tensor passes and four gathers / scatter-adds. Same formulas as
@@ -375,9 +370,9 @@ fn fbf_step_host(
         &to_vec_f32(state.w.clone()),
         &to_vec_f32(state.v.clone()),
         z_host,
-        &host_param(alpha),
-        &host_param(beta),
-        &host_param(gamma),
+        &to_vec_f32(alpha.clone()),
+        &to_vec_f32(beta.clone()),
+        &to_vec_f32(gamma.clone()),
     );
     let state = SmoothState {
         w: Tensor::from_data(TensorData::new(w, [b, support.num_pairs]), &device),
