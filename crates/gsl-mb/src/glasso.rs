@@ -562,6 +562,104 @@ pub fn graphical_lasso(
 ) -> Result<SolveReport<GlassoSolution>> {
     config.validate()?;
     let (b, n) = check_covariance(&s)?;
+    if b > 1 && n <= SPLIT_MAX_N && gsl_core::device::is_plain_flex(&s.device()) {
+        return solve_split(s, config, progress);
+    }
+    run_gista(s, config, progress)
+}
+
+/// Largest `N` for which [`graphical_lasso`] solves a batch on plain Flex as independent
+/// problems in parallel (see [`solve_split`]).
+const SPLIT_MAX_N: usize = 256;
+
+/// A validated batch on plain Flex with small `N`, solved as `B` independent single-problem
+/// runs, one rayon task each, and merged into one report. On the CPU a `[B, N, N]` step is a
+/// sequence of memory-bound passes over `B·N²` floats whose buffers leave the cache, while a
+/// single problem's step (with the host Cholesky) stays in cache, and problems do not wait for
+/// the slowest one; measured on a `[64, 100, 100]` batch: several times faster. The merged
+/// report takes the maximum over problems of the iterations and of each step's residual
+/// (a problem that stopped earlier contributes its last residual and objective); the progress
+/// callback sees the merged steps once every problem has finished.
+fn solve_split(
+    s: Tensor<3>,
+    config: &GlassoConfig,
+    progress: Option<ProgressFn<'_>>,
+) -> Result<SolveReport<GlassoSolution>> {
+    use rayon::prelude::*;
+    let start = std::time::Instant::now();
+    let [b, n, _] = s.dims();
+    let parts: Vec<Tensor<3>> = (0..b)
+        .map(|i| s.clone().slice([i..i + 1, 0..n, 0..n]))
+        .collect();
+    let reports: Vec<SolveReport<GlassoSolution>> = parts
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, part)| {
+            run_gista(part, config, None).map_err(|e| match e {
+                GslError::Training(m) => {
+                    GslError::Training(format!("problem {i} of the batch: {m}"))
+                }
+                other => other,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let iterations = reports.iter().map(|r| r.iterations).max().unwrap_or(0);
+    let converged = reports.iter().all(|r| r.converged);
+    let mut residual = Vec::with_capacity(iterations);
+    let mut objective = Vec::with_capacity(iterations);
+    for it in 0..iterations {
+        let at = |v: &[f64]| v[it.min(v.len() - 1)];
+        residual.push(reports.iter().map(|r| at(&r.residual)).fold(0.0, f64::max));
+        objective.push(
+            reports
+                .iter()
+                .map(|r| r.objective[it.min(r.objective.len() - 1)][0])
+                .collect::<Vec<f64>>(),
+        );
+    }
+    if let Some(callback) = progress {
+        for (it, (&res, obj)) in residual.iter().zip(&objective).enumerate() {
+            callback(&crate::solver::IterationInfo {
+                method: "graphical_lasso",
+                iteration: it + 1,
+                residual: res,
+                objective: Some(obj.iter().sum::<f64>() / b as f64),
+                max_iter: config.max_iter,
+            });
+        }
+    }
+    let mut precision = Vec::with_capacity(b);
+    let mut covariance = Vec::with_capacity(b);
+    let mut final_objective = Vec::with_capacity(b);
+    let mut duality_gap = Vec::with_capacity(b);
+    for r in reports {
+        precision.push(r.estimate.precision);
+        covariance.push(r.estimate.covariance);
+        final_objective.extend(r.estimate.objective);
+        duality_gap.extend(r.estimate.duality_gap);
+    }
+    Ok(SolveReport {
+        estimate: GlassoSolution {
+            precision: Tensor::cat(precision, 0),
+            covariance: Tensor::cat(covariance, 0),
+            objective: final_objective,
+            duality_gap,
+        },
+        iterations,
+        converged,
+        residual,
+        objective,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// G-ISTA on a validated batch (the body of [`graphical_lasso`]).
+fn run_gista(
+    s: Tensor<3>,
+    config: &GlassoConfig,
+    progress: Option<ProgressFn<'_>>,
+) -> Result<SolveReport<GlassoSolution>> {
+    let [b, n, _] = s.dims();
     let device = s.device();
     let diag = diagonal(s.clone()); // [B, N]
     let eye = eye_batch(n, &device);

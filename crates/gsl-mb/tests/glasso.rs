@@ -109,14 +109,18 @@ fn objective_decreases_monotonically() {
     }
 }
 
+/// The batched tensor iteration (taken on an autodiff device, as on a GPU) solves every
+/// problem of a batch as a separate run does.
 #[test]
 fn batch_equals_separate_runs() {
     let all = cases();
     let small: Vec<&Case> = all.iter().filter(|c| c.n == 10).collect();
     let values: Vec<f32> = small.iter().flat_map(|c| c.covariance.clone()).collect();
     let b = small.len();
-    let joint = graphical_lasso(batch(values, b, 10), &config(0.1), None).unwrap();
-    let joint_theta = to_vec_f32(joint.estimate.precision);
+    let ad = device().autodiff();
+    let s = Tensor::<3>::from_data(TensorData::new(values, [b, 10, 10]), &ad);
+    let joint = graphical_lasso(s, &config(0.1), None).unwrap();
+    let joint_theta = to_vec_f32(joint.estimate.precision.inner());
     for (i, c) in small.iter().enumerate() {
         let single =
             graphical_lasso(batch(c.covariance.clone(), 1, 10), &config(0.1), None).unwrap();
@@ -126,6 +130,53 @@ fn batch_equals_separate_runs() {
             .zip(&joint_theta[i * 100..(i + 1) * 100])
             .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
         assert!(worst < 1e-3, "problem {i}: {worst}");
+    }
+}
+
+/// On plain Flex a batch of small problems runs as independent problems; the merged report
+/// holds each problem's own answer, the longest run's length, and per step the largest
+/// residual, where a problem that stopped early contributes its last one.
+#[test]
+fn split_batch_report_merges_the_problems() {
+    let all = cases();
+    let small: Vec<&Case> = all.iter().filter(|c| c.n == 10).collect();
+    let values: Vec<f32> = small.iter().flat_map(|c| c.covariance.clone()).collect();
+    let b = small.len();
+    assert!(b >= 2);
+    let mut seen = Vec::new();
+    let mut callback = |info: &gsl_mb::solver::IterationInfo| seen.push(info.iteration);
+    let joint = graphical_lasso(batch(values, b, 10), &config(0.1), Some(&mut callback)).unwrap();
+    let singles: Vec<_> = small
+        .iter()
+        .map(|c| graphical_lasso(batch(c.covariance.clone(), 1, 10), &config(0.1), None).unwrap())
+        .collect();
+    let longest = singles.iter().map(|r| r.iterations).max().unwrap();
+    assert_eq!(joint.iterations, longest);
+    assert_eq!(seen, (1..=longest).collect::<Vec<_>>());
+    assert!(joint.converged);
+    assert_eq!(joint.residual.len(), longest);
+    assert_eq!(joint.objective.len(), longest);
+    for it in 0..longest {
+        let worst = singles
+            .iter()
+            .map(|r| r.residual[it.min(r.residual.len() - 1)])
+            .fold(0.0, f64::max);
+        assert_eq!(joint.residual[it], worst);
+        assert_eq!(joint.objective[it].len(), b);
+    }
+    let theta = to_vec_f32(joint.estimate.precision);
+    for (i, single) in singles.iter().enumerate() {
+        assert_eq!(joint.estimate.objective[i], single.estimate.objective[0]);
+        assert_eq!(
+            joint.estimate.duality_gap[i],
+            single.estimate.duality_gap[0]
+        );
+        assert_eq!(
+            &theta[i * 100..(i + 1) * 100],
+            &to_vec_f32(single.estimate.precision.clone())[..]
+        );
+        let last = joint.objective.last().unwrap()[i];
+        assert_eq!(last, *single.objective.last().unwrap().first().unwrap());
     }
 }
 
