@@ -6,18 +6,18 @@ use crate::error::{GslError, Result};
 
 /// Reads a float tensor back to the host as `f32` values in row-major order.
 pub fn to_vec_f32<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    // `try_into_vec_as` converts only when needed and may reuse the data's allocation,
+    // where `try_to_vec` always copies once more.
     t.into_data()
-        .convert::<f32>()
-        .try_to_vec::<f32>()
-        .expect("converted data has dtype f32")
+        .try_into_vec_as::<f32>()
+        .expect("float tensors convert to f32")
 }
 
 /// Reads an integer tensor back to the host as `i64` values in row-major order.
 pub fn to_vec_i64<const D: usize>(t: Tensor<D, Int>) -> Vec<i64> {
     t.into_data()
-        .convert::<i64>()
-        .try_to_vec::<i64>()
-        .expect("converted data has dtype i64")
+        .try_into_vec_as::<i64>()
+        .expect("integer tensors convert to i64")
 }
 
 /// Fails with [`GslError::NonFinite`] if `t` holds a NaN or an infinity.

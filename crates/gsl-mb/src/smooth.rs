@@ -61,6 +61,9 @@ pub struct PairSupport {
     host: Arc<(Vec<u32>, Vec<u32>)>,
     num_pairs: usize,
     max_degree: usize,
+    /// Whether the pairs are all `N(N−1)/2` in half-vector order: the host kernels then walk
+    /// rows (`j = i+1..N` contiguous) with vector loops instead of gathering by endpoint.
+    complete: bool,
 }
 
 impl PairSupport {
@@ -72,7 +75,9 @@ impl PairSupport {
             return Err(GslError::invalid("n", format!("need n >= 2, got {n}")));
         }
         let (rows, cols) = upper_triangle_pairs(n);
-        Ok(Self::from_sorted(n, rows, cols, n - 1, device))
+        let mut support = Self::from_sorted(n, rows, cols, n - 1, device);
+        support.complete = true;
+        Ok(support)
     }
 
     /// The pairs `(i, j)` with `i < j < n`, each at most once.
@@ -135,6 +140,7 @@ impl PairSupport {
             host: Arc::new((to_u32(&rows), to_u32(&cols))),
             num_pairs: m,
             max_degree,
+            complete: false,
         }
     }
 
@@ -166,7 +172,7 @@ impl PairSupport {
         let b = w.dims()[0];
         let device = w.device();
         if self.host_kernels(&device, w.dtype()) {
-            let out = host_degrees(&self.host.0, &self.host.1, self.n, &to_vec_f32(w));
+            let out = self.host_degrees(&to_vec_f32(w));
             return Tensor::from_data(TensorData::new(out, [b, self.n]), &device);
         }
         Tensor::<2>::zeros([b, self.n], &w.device())
@@ -186,6 +192,21 @@ impl PairSupport {
         v.clone()
             .select(1, self.rows.clone())
             .add(v.select(1, self.cols.clone()))
+    }
+
+    /// `S w` on the host for `B` problems stacked in `w` (`[B, M]` row-major): the row walk for
+    /// the complete support, the endpoint scatter otherwise.
+    fn host_degrees(&self, w: &[f32]) -> Vec<f32> {
+        if self.complete {
+            let m = self.num_pairs;
+            let mut out = Vec::with_capacity(w.len() / m * self.n);
+            for wb in w.chunks_exact(m) {
+                out.extend(complete_degrees(self.n, wb));
+            }
+            out
+        } else {
+            host_degrees(&self.host.0, &self.host.1, self.n, w)
+        }
     }
 
     /// Whether the host kernels apply: plain Flex, `f32`, ids that fit `u32`.
@@ -269,7 +290,7 @@ fn host_fbf_step(
         let wb = &w[bi * m..(bi + 1) * m];
         let zb = &z[bi * m..(bi + 1) * m];
         let vb = &v[bi * n..(bi + 1) * n];
-        let deg_w = host_degrees(rows, cols, n, wb);
+        let deg_w = support.host_degrees(wb);
         let y_bar: Vec<f32> = vb.iter().zip(&deg_w).map(|(&x, &d)| x + g * d).collect();
         let p_bar: Vec<f32> = match model {
             SmoothModel::Log { .. } => y_bar
@@ -286,32 +307,40 @@ fn host_fbf_step(
             }
         };
         let out = &mut w_next[bi * m..(bi + 1) * m];
-        let parts: Vec<(Vec<f32>, [f64; 3])> = out
-            .par_chunks_mut(part)
-            .enumerate()
-            .map(|(pi, chunk)| {
-                let start = pi * part;
-                let mut deg_p = vec![0.0f32; n];
-                let mut sums = [0.0f64; 3];
-                for (k, o) in chunk.iter_mut().enumerate() {
-                    let e = start + k;
-                    let (i, j) = (rows[e] as usize, cols[e] as usize);
-                    let wk = wb[e];
-                    let y = wk - g * (2.0 * be * wk + vb[i] + vb[j]);
-                    let p = (y - 2.0 * g * zb[e]).max(0.0);
-                    let q = p - g * (2.0 * be * p + p_bar[i] + p_bar[j]);
-                    let next = wk - y + q;
-                    *o = next;
-                    deg_p[i] += p;
-                    deg_p[j] += p;
-                    sums[0] += f64::from(wk) * f64::from(wk);
-                    sums[1] += f64::from(next) * f64::from(next);
-                    let d = f64::from(next - wk);
-                    sums[2] += d * d;
-                }
-                (deg_p, sums)
-            })
-            .collect();
+        let coefficients = PairStep {
+            g,
+            c1: 2.0 * be,
+            c2: 2.0 * g,
+        };
+        let parts: Vec<(Vec<f32>, [f64; 3])> = if support.complete {
+            complete_fbf_pass(n, &coefficients, wb, zb, vb, &p_bar, out)
+        } else {
+            out.par_chunks_mut(part)
+                .enumerate()
+                .map(|(pi, chunk)| {
+                    let start = pi * part;
+                    let mut deg_p = vec![0.0f32; n];
+                    let mut sums = [0.0f64; 3];
+                    for (k, o) in chunk.iter_mut().enumerate() {
+                        let e = start + k;
+                        let (i, j) = (rows[e] as usize, cols[e] as usize);
+                        let wk = wb[e];
+                        let y = wk - g * (2.0 * be * wk + vb[i] + vb[j]);
+                        let p = (y - 2.0 * g * zb[e]).max(0.0);
+                        let q = p - g * (2.0 * be * p + p_bar[i] + p_bar[j]);
+                        let next = wk - y + q;
+                        *o = next;
+                        deg_p[i] += p;
+                        deg_p[j] += p;
+                        sums[0] += f64::from(wk) * f64::from(wk);
+                        sums[1] += f64::from(next) * f64::from(next);
+                        let d = f64::from(next - wk);
+                        sums[2] += d * d;
+                    }
+                    (deg_p, sums)
+                })
+                .collect()
+        };
         let mut deg_p = vec![0.0f32; n];
         let mut sums = [0.0f64; 3];
         for (d, s) in parts {
@@ -338,47 +367,227 @@ fn host_fbf_step(
     (w_next, v_next, norms)
 }
 
-/// [`fbf_step`] on the host when the support's host kernels apply (plain Flex, f32), with the
-/// step's norms; `None` otherwise. `z_host` is `z` already on the host, when the caller keeps it.
-#[allow(clippy::too_many_arguments)]
+/// [`fbf_step`] on the host when the support's host kernels apply (plain Flex, f32); `None`
+/// otherwise.
 fn fbf_step_host(
     model: &SmoothModel,
     state: &SmoothState,
     z: &Tensor<2>,
-    z_host: Option<&[f32]>,
     support: &PairSupport,
     alpha: &Tensor<2>,
     beta: &Tensor<2>,
     gamma: &Tensor<2>,
-) -> Option<(SmoothState, StepNorms)> {
+) -> Option<SmoothState> {
     let device = state.w.device();
-    if !support.host_kernels(&device, state.w.dtype()) || support.num_pairs == 0 {
+    if !support.host_kernels(&device, state.w.dtype()) {
         return None;
     }
     let b = state.w.dims()[0];
-    let owned;
-    let z_host = match z_host {
-        Some(z) => z,
-        None => {
-            owned = to_vec_f32(z.clone());
-            &owned[..]
-        }
-    };
-    let (w, v, norms) = host_fbf_step(
+    let (w, v, _) = host_fbf_step(
         model,
         support,
         &to_vec_f32(state.w.clone()),
         &to_vec_f32(state.v.clone()),
-        z_host,
+        &to_vec_f32(z.clone()),
         &to_vec_f32(alpha.clone()),
         &to_vec_f32(beta.clone()),
         &to_vec_f32(gamma.clone()),
     );
-    let state = SmoothState {
+    Some(SmoothState {
         w: Tensor::from_data(TensorData::new(w, [b, support.num_pairs]), &device),
         v: Tensor::from_data(TensorData::new(v, [b, support.n]), &device),
+    })
+}
+
+/// The per-pair coefficients of the fused FBF pass: `y = w − g(c1·w + v_i + v_j)`,
+/// `p = max(y − c2·z, 0)`, `q = p − g(c1·p + p̄_i + p̄_j)`, `w⁺ = w − y + q` (`c1 = 2β`, `c2 = 2γ`).
+struct PairStep {
+    g: f32,
+    c1: f32,
+    c2: f32,
+}
+
+/// Lanes of the row kernels' accumulators (one AVX-512 register of `f32`).
+const LANES: usize = 16;
+
+/// Index of the first pair of row `i` of the complete support: `Σ_{r<i} (N − 1 − r)`.
+fn row_offset(i: usize, n: usize) -> usize {
+    i * (n - 1) - i * i.saturating_sub(1) / 2
+}
+
+/// Rows of the complete support cut into at most [`MAX_DEGREE_PARTS`] ranges of about equal
+/// pair counts (and at least [`PAIRS_PER_TASK`] pairs each). Fixed by `N`, so sums do not depend
+/// on the thread count.
+fn complete_row_parts(n: usize) -> Vec<std::ops::Range<usize>> {
+    let m = n * (n - 1) / 2;
+    let target = PAIRS_PER_TASK.max(m.div_ceil(MAX_DEGREE_PARTS)).max(1);
+    let mut parts = Vec::new();
+    let (mut start, mut count) = (0, 0);
+    for i in 0..n {
+        count += n - 1 - i;
+        if count >= target || i + 1 == n {
+            parts.push(start..i + 1);
+            start = i + 1;
+            count = 0;
+        }
+    }
+    parts
+}
+
+/// `dst += src` elementwise; returns `Σ src` (lane-wise partial sums, then added).
+fn add_into_and_sum(dst: &mut [f32], src: &[f32]) -> f32 {
+    let mut acc = [0.0f32; LANES];
+    let mut d = dst.chunks_exact_mut(LANES);
+    let mut s = src.chunks_exact(LANES);
+    for (dc, sc) in (&mut d).zip(&mut s) {
+        for l in 0..LANES {
+            dc[l] += sc[l];
+            acc[l] += sc[l];
+        }
+    }
+    let mut tail = 0.0f32;
+    for (x, &y) in d.into_remainder().iter_mut().zip(s.remainder()) {
+        *x += y;
+        tail += y;
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// `S w` for one problem on the complete support, walking rows: row `i` adds its sum to
+/// `deg_i` and itself to `deg_{i+1..N}` (contiguous, vectorised), in parallel over
+/// [`complete_row_parts`] with partial vectors added in order.
+fn complete_degrees(n: usize, w: &[f32]) -> Vec<f32> {
+    let parts: Vec<Vec<f32>> = complete_row_parts(n)
+        .into_par_iter()
+        .map(|rows| {
+            let mut deg = vec![0.0f32; n];
+            for i in rows {
+                let off = row_offset(i, n);
+                let (head, tail) = deg.split_at_mut(i + 1);
+                head[i] += add_into_and_sum(tail, &w[off..off + n - 1 - i]);
+            }
+            deg
+        })
+        .collect();
+    let mut out = vec![0.0f32; n];
+    for deg in parts {
+        out.iter_mut().zip(deg).for_each(|(o, d)| *o += d);
+    }
+    out
+}
+
+/// The fused FBF pass of [`host_fbf_step`] for one problem on the complete support, walking
+/// rows so that `v_j`, `p̄_j` and the degree updates of `p` are contiguous slices: per part of
+/// [`complete_row_parts`], the partial degrees of `p` and `(‖w‖², ‖w⁺‖², ‖w⁺ − w‖²)`.
+fn complete_fbf_pass(
+    n: usize,
+    c: &PairStep,
+    w: &[f32],
+    z: &[f32],
+    v: &[f32],
+    p_bar: &[f32],
+    out: &mut [f32],
+) -> Vec<(Vec<f32>, [f64; 3])> {
+    let ranges = complete_row_parts(n);
+    // Split `out` at the parts' first pairs so every task owns its rows' outputs.
+    let mut chunks = Vec::with_capacity(ranges.len());
+    let mut rest = out;
+    for r in &ranges {
+        let len = row_offset(r.end, n) - row_offset(r.start, n);
+        let (head, tail) = rest.split_at_mut(len);
+        chunks.push((r.clone(), head));
+        rest = tail;
+    }
+    chunks
+        .into_par_iter()
+        .map(|(rows, out)| {
+            let base = row_offset(rows.start, n);
+            let mut deg_p = vec![0.0f32; n];
+            let mut sums = [0.0f64; 3];
+            for i in rows {
+                let (off, len) = (row_offset(i, n), n - 1 - i);
+                let range = off..off + len;
+                let (head, tail) = deg_p.split_at_mut(i + 1);
+                let row_sums = fbf_row(
+                    c,
+                    (v[i], p_bar[i]),
+                    &w[range.clone()],
+                    &z[range],
+                    &v[i + 1..],
+                    &p_bar[i + 1..],
+                    &mut out[off - base..off - base + len],
+                    tail,
+                );
+                head[i] += row_sums[0];
+                for k in 0..3 {
+                    sums[k] += f64::from(row_sums[k + 1]);
+                }
+            }
+            (deg_p, sums)
+        })
+        .collect()
+}
+
+/// One row `i` of [`complete_fbf_pass`]: pairs `(i, j)`, `j > i`, with `(v_i, p̄_i)` fixed and
+/// `v_j`, `p̄_j`, the outputs and the degrees of `p` at `j` as aligned slices. Returns
+/// `(Σ p, Σ w², Σ w⁺², Σ (w⁺ − w)²)` over the row.
+#[allow(clippy::too_many_arguments)]
+fn fbf_row(
+    c: &PairStep,
+    (vi, pi): (f32, f32),
+    w: &[f32],
+    z: &[f32],
+    vj: &[f32],
+    pj: &[f32],
+    out: &mut [f32],
+    deg_j: &mut [f32],
+) -> [f32; 4] {
+    let len = w.len();
+    let (vj, pj, deg_j) = (&vj[..len], &pj[..len], &mut deg_j[..len]);
+    let one = |k: usize, deg_j: &mut [f32], out: &mut [f32]| {
+        let wk = w[k];
+        let y = wk - c.g * (c.c1 * wk + vi + vj[k]);
+        let p = (y - c.c2 * z[k]).max(0.0);
+        let q = p - c.g * (c.c1 * p + pi + pj[k]);
+        let next = wk - y + q;
+        out[k] = next;
+        deg_j[k] += p;
+        (p, wk, next)
     };
-    Some((state, norms))
+    let mut acc = [[0.0f32; LANES]; 4];
+    let full = len - len % LANES;
+    for start in (0..full).step_by(LANES) {
+        let (wc, zc) = (&w[start..start + LANES], &z[start..start + LANES]);
+        let (vc, pc) = (&vj[start..start + LANES], &pj[start..start + LANES]);
+        let oc = &mut out[start..start + LANES];
+        let dc = &mut deg_j[start..start + LANES];
+        for l in 0..LANES {
+            let wk = wc[l];
+            let y = wk - c.g * (c.c1 * wk + vi + vc[l]);
+            let p = (y - c.c2 * zc[l]).max(0.0);
+            let q = p - c.g * (c.c1 * p + pi + pc[l]);
+            let next = wk - y + q;
+            oc[l] = next;
+            dc[l] += p;
+            acc[0][l] += p;
+            acc[1][l] += wk * wk;
+            acc[2][l] += next * next;
+            let d = next - wk;
+            acc[3][l] += d * d;
+        }
+    }
+    let mut sums = [0.0f32; 4];
+    for k in 0..4 {
+        sums[k] = acc[k].iter().sum();
+    }
+    for k in full..len {
+        let (p, wk, next) = one(k, deg_j, out);
+        sums[0] += p;
+        sums[1] += wk * wk;
+        sums[2] += next * next;
+        sums[3] += (next - wk) * (next - wk);
+    }
+    sums
 }
 
 /// Pairs per host task: large enough to amortise rayon's overhead; [`host_degrees`] keeps at
@@ -608,7 +817,7 @@ pub fn fbf_step(
     ] {
         check_broadcast(t, [b, 1], name)?;
     }
-    if let Some((next, _)) = fbf_step_host(model, state, &z, None, support, &alpha, &beta, &gamma) {
+    if let Some(next) = fbf_step_host(model, state, &z, support, &alpha, &beta, &gamma) {
         return Ok(next);
     }
     Ok(fbf_step_unchecked(
@@ -713,10 +922,6 @@ struct Fbf {
     track_objective: bool,
     /// `‖w‖`, `‖v‖` `[B, 1]` of the latest iterate, reused by the next residual.
     norms: Option<(Tensor<2>, Tensor<2>)>,
-    /// `z` on the host, for the fused host step (plain Flex only).
-    z_host: Option<Vec<f32>>,
-    /// The latest host step's norms, consumed by the next residual.
-    host_norms: Option<StepNorms>,
 }
 
 impl Iteration for Fbf {
@@ -727,27 +932,6 @@ impl Iteration for Fbf {
     }
 
     fn step(&mut self, state: &SmoothState, _iteration: usize) -> Result<SmoothState> {
-        if self
-            .support
-            .host_kernels(&state.w.device(), state.w.dtype())
-        {
-            if self.z_host.is_none() {
-                self.z_host = Some(to_vec_f32(self.z.clone()));
-            }
-            if let Some((next, norms)) = fbf_step_host(
-                &self.model,
-                state,
-                &self.z,
-                self.z_host.as_deref(),
-                &self.support,
-                &self.alpha,
-                &self.beta,
-                &self.gamma,
-            ) {
-                self.host_norms = Some(norms);
-                return Ok(next);
-            }
-        }
         Ok(fbf_step_unchecked(
             &self.model,
             state,
@@ -760,9 +944,6 @@ impl Iteration for Fbf {
     }
 
     fn residual(&mut self, previous: &SmoothState, next: &SmoothState) -> Result<Vec<f64>> {
-        if let Some(norms) = self.host_norms.take() {
-            return Ok(norms.residual());
-        }
         let (w_norm, v_norm) = match self.norms.take() {
             Some((w, v)) => (Some(w), Some(v)),
             None => (None, None),
@@ -787,16 +968,101 @@ impl Iteration for Fbf {
         if !self.track_objective {
             return Ok(None);
         }
-        let mut values =
-            objective_unchecked(&self.model, state.w.clone(), self.z.clone(), &self.support);
-        // The log model's value is +∞ until every node has an edge (e.g. the first steps from
-        // w = 0); that is not divergence, so it is recorded as f64::MAX, which the driver accepts.
-        for v in &mut values {
-            if *v == f64::INFINITY {
-                *v = f64::MAX;
-            }
+        Ok(Some(recorded_objective(
+            &self.model,
+            state.w.clone(),
+            self.z.clone(),
+            &self.support,
+        )))
+    }
+}
+
+/// The objective as the driver records it: the log model's value is +∞ until every node has
+/// an edge (e.g. the first steps from w = 0); that is not divergence, so it is recorded as
+/// `f64::MAX`, which the driver accepts.
+fn recorded_objective(
+    model: &SmoothModel,
+    w: Tensor<2>,
+    z: Tensor<2>,
+    support: &PairSupport,
+) -> Vec<f64> {
+    let mut values = objective_unchecked(model, w, z, support);
+    for v in &mut values {
+        if *v == f64::INFINITY {
+            *v = f64::MAX;
         }
-        Ok(Some(values))
+    }
+    values
+}
+
+/// The FBF iterate on the host: `w` `[B·M]` and `v` `[B·N]`, row-major.
+#[derive(Debug, Clone)]
+struct HostState {
+    w: Vec<f32>,
+    v: Vec<f32>,
+}
+
+/// FBF with the iterate kept on the host (plain Flex, see [`learn_smooth`]): every step is the
+/// fused [`host_fbf_step`], and nothing is copied between the device and the host until the
+/// end (reading a shared Flex tensor back costs two copies of `w`, as much as the step itself
+/// at N = 1000).
+struct HostFbf {
+    model: SmoothModel,
+    support: PairSupport,
+    z: Tensor<2>,
+    z_host: Vec<f32>,
+    alpha: Vec<f32>,
+    beta: Vec<f32>,
+    gamma: Vec<f32>,
+    track_objective: bool,
+    /// The latest step's norms, consumed by the next residual.
+    norms: Option<StepNorms>,
+}
+
+impl Iteration for HostFbf {
+    type State = HostState;
+
+    fn method(&self) -> &'static str {
+        self.model.name()
+    }
+
+    fn step(&mut self, state: &HostState, _iteration: usize) -> Result<HostState> {
+        let (w, v, norms) = host_fbf_step(
+            &self.model,
+            &self.support,
+            &state.w,
+            &state.v,
+            &self.z_host,
+            &self.alpha,
+            &self.beta,
+            &self.gamma,
+        );
+        self.norms = Some(norms);
+        Ok(HostState { w, v })
+    }
+
+    fn residual(&mut self, _previous: &HostState, _next: &HostState) -> Result<Vec<f64>> {
+        self.norms
+            .take()
+            .map(|n| n.residual())
+            .ok_or_else(|| GslError::Training("FBF residual asked before a step".into()))
+    }
+
+    fn objective(&mut self, state: &HostState) -> Result<Option<Vec<f64>>> {
+        if !self.track_objective {
+            return Ok(None);
+        }
+        let b = state.w.len() / self.support.num_pairs;
+        let w = Tensor::from_data(
+            TensorData::new(state.w.clone(), [b, self.support.num_pairs]),
+            &self.z.device(),
+        );
+        Ok(Some(recorded_objective(
+            &self.model,
+            w,
+            self.z.clone(),
+            &self.support,
+        )))
     }
 }
 
@@ -843,6 +1109,30 @@ pub fn learn_smooth(
     let device = z.device();
     let (alpha, beta) = config.model.tensors(&device);
     let gamma = Tensor::full([1, 1], config.gamma(support) as f32, &device);
+    let rule = StopRule::new(config.tol, config.max_iter);
+    if support.host_kernels(&device, z.dtype()) {
+        let (m, n) = (support.num_pairs(), support.num_nodes());
+        let mut method = HostFbf {
+            model: config.model,
+            support: support.clone(),
+            z_host: to_vec_f32(z.clone()),
+            z,
+            alpha: to_vec_f32(alpha),
+            beta: to_vec_f32(beta),
+            gamma: to_vec_f32(gamma),
+            track_objective,
+            norms: None,
+        };
+        let init = HostState {
+            w: vec![0.0; b * m],
+            v: vec![0.0; b * n],
+        };
+        let report = solve(&mut method, init, &rule, progress)?;
+        return Ok(report.map(|state| SmoothState {
+            w: Tensor::from_data(TensorData::new(state.w, [b, m]), &device),
+            v: Tensor::from_data(TensorData::new(state.v, [b, n]), &device),
+        }));
+    }
     let init = SmoothState {
         w: Tensor::zeros([b, support.num_pairs()], &device),
         v: Tensor::zeros([b, support.num_nodes()], &device),
@@ -856,15 +1146,8 @@ pub fn learn_smooth(
         gamma,
         track_objective,
         norms: None,
-        z_host: None,
-        host_norms: None,
     };
-    solve(
-        &mut method,
-        init,
-        &StopRule::new(config.tol, config.max_iter),
-        progress,
-    )
+    solve(&mut method, init, &rule, progress)
 }
 
 /// Half-vectors `[B, N(N−1)/2]` of squared Euclidean distances between the rows (nodes) of

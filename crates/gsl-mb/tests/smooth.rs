@@ -219,7 +219,8 @@ fn degree_operator_matches_gsl_core() {
 
 /// The plain-Flex host kernels of `S w` and `Sᵀ v` equal the differentiable tensor-op path (taken
 /// on the autodiff device), on a support large enough to be split into several host tasks
-/// (`M = 79 800 > 65 536`), for a batch of two problems, and on a sparse support.
+/// (`M = 79 800 > 65 536`), for a batch of two problems, and on a sparse support; the complete
+/// support's row walk too.
 #[test]
 fn host_kernels_equal_the_tensor_op_path() {
     let plain = device();
@@ -243,14 +244,27 @@ fn host_kernels_equal_the_tensor_op_path() {
                 to_vec_f32(support.adjoint(vt)),
             ));
         }
-        let (host, ops) = (&results[0], &results[1]);
-        for (a, b) in host.0.iter().zip(&ops.0) {
-            assert!(
-                (a - b).abs() <= 1e-5 * b.abs().max(1.0),
-                "degree {a} vs {b}"
-            );
+        if m == n * (n - 1) / 2 {
+            // The complete support's row walk (`PairSupport::complete`) as a third path.
+            let support = PairSupport::complete(n, &plain).unwrap();
+            let wt = Tensor::<2>::from_data(TensorData::new(w.clone(), [2, m]), &plain);
+            let vt = Tensor::<2>::from_data(TensorData::new(v.clone(), [2, n]), &plain);
+            results.push((
+                to_vec_f32(support.degrees(wt)),
+                to_vec_f32(support.adjoint(vt)),
+            ));
         }
-        assert_eq!(host.1, ops.1);
+        let ops = &results[1];
+        for host in results.iter().take(1).chain(results.iter().skip(2)) {
+            for (a, b) in host.0.iter().zip(&ops.0) {
+                assert!(
+                    (a - b).abs() <= 1e-5 * b.abs().max(1.0),
+                    "degree {a} vs {b}"
+                );
+            }
+            assert_eq!(host.1, ops.1);
+        }
+        let host = &results[0];
         // And the degrees are right: pair k adds w_k to both ends.
         let mut expected = vec![0.0f64; 2 * n];
         for (k, &(i, j)) in pairs.iter().enumerate() {
