@@ -173,6 +173,9 @@ fn bench_gdn(
         unit: "% error".into(),
         note: format!("F1 {f1:.4} at validated threshold {t:.4}"),
     });
+    let (baseline_rows, baselines) =
+        crate::bench_gdn_baselines::gdn_model_based_rows(&data, &device.clone().inner(), &size)?;
+    rows.extend(baseline_rows);
     // The trained network on 500-node graphs of the same law (no retraining).
     let mut recipe = Recipe::gdn_diffusion(SplitSizes::new(1, 1, big), 50, 1).map_err(err)?;
     recipe.graphs = geometric(500)?;
@@ -204,7 +207,12 @@ fn bench_gdn(
         unit: "% error".into(),
         note: format!("F1 {f1:.4} (threshold {t:.4} validated on one N=500 graph)"),
     });
-    Ok(serde_json::json!({ "size": size, "report": report, "n500": metrics }))
+    Ok(serde_json::json!({
+        "size": size,
+        "report": report,
+        "baselines": baselines,
+        "n500": metrics
+    }))
 }
 
 fn nmse_db(pred: Tensor<3>, truth: Tensor<3>) -> Result<f64, String> {

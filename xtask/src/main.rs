@@ -5,6 +5,7 @@
 mod bench_cluster;
 mod bench_core;
 mod bench_data;
+mod bench_gdn_baselines;
 mod bench_gen;
 mod bench_mb;
 mod bench_unroll;
