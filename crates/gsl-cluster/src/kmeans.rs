@@ -447,8 +447,9 @@ pub(crate) fn check_points(x: &Tensor<2>, context: &str) -> Result<[usize; 2]> {
 /// Each restart seeds with greedy k-means++ and runs Lloyd iterations until no label changes,
 /// the squared centre shift falls below `tol · mean(var(x))`, or `max_iter`; the restart with
 /// the lowest inertia is returned (with [`Potential::Distance`]: PyAGC's rules, see there —
-/// the Lloyd iterate with the lowest sum of distances over all restarts). Distances are computed in blocks of `chunk_size` rows.
-/// Deterministic for a given seed (the seeding draws on the host).
+/// the Lloyd iterate with the lowest sum of distances over all restarts). Distances are
+/// computed in blocks of `chunk_size` rows. Deterministic for a given seed (the seeding draws
+/// on the host).
 ///
 /// Errors: an empty or non-finite `x`, `k = 0`, `k > N`, and the other parameter checks of
 /// [`KMeansConfig::validate`].
