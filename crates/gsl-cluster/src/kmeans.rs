@@ -30,9 +30,13 @@ use serde::{Deserialize, Serialize};
 pub enum Potential {
     /// Squared Euclidean distances: the k-means objective (scikit-learn).
     SquaredDistance,
-    /// Plain Euclidean distances, as PyAGC's `TorchKMeans` computes them (`torch.cdist`,
-    /// `p = 2`): seeding draws ∝ distance and the restart with the smallest sum of distances
-    /// wins. Lloyd iterations are unchanged. Use it to reproduce PyAGC's tables.
+    /// PyAGC's `TorchKMeans` (`pyagc/clusters/torch_kmeans.py`), which measures plain
+    /// Euclidean distances (`torch.cdist`, `p = 2`) throughout: seeding draws ∝ distance; a
+    /// restart stops when no label changes or when the *sum of the centres' (plain) shifts* is
+    /// at most `tol · mean(var(x))`; an empty cluster's centre is the origin (no relocation);
+    /// and the result is the iterate — over every Lloyd step of every restart, the assignment
+    /// from the seeds excluded — with the smallest sum of distances, not the last step of the
+    /// best restart. Use it to reproduce PyAGC's tables.
     Distance,
 }
 
@@ -49,7 +53,8 @@ pub struct KMeansConfig {
     #[config(default = 300)]
     pub max_iter: usize,
     /// Convergence when the squared centre shift is at most `tol` times the mean per-feature
-    /// variance of the data (scikit-learn's rule), or when no label changes.
+    /// variance of the data (scikit-learn's rule), or when no label changes. With
+    /// [`Potential::Distance`] the shift is the sum of the centres' plain shifts (PyAGC's rule).
     #[config(default = 1e-4)]
     pub tol: f64,
     /// Rows per distance block (memory `O(chunk_size · k)`).
@@ -109,6 +114,10 @@ pub struct KMeansResult {
     pub converged: bool,
     /// Inertia after every assignment step of the best restart (non-increasing).
     pub history: Vec<f64>,
+    /// Sum of plain distances `Σ‖x_i − c(i)‖` after every update step of the best restart
+    /// (the assignment to the seeds excluded). With [`Potential::Distance`] the returned state
+    /// is the first minimum of this sequence.
+    pub distance_history: Vec<f64>,
     /// Index of the best restart.
     pub best_init: usize,
 }
@@ -294,19 +303,33 @@ struct LloydRun {
     labels: Tensor<1, Int>,
     centres: Tensor<2>,
     history: Vec<f64>,
+    distance_history: Vec<f64>,
     iterations: usize,
     converged: bool,
-    /// Σ_i ‖x_i − c(i)‖ (plain distances) at the end.
+    /// Σ_i ‖x_i − c(i)‖ (plain distances) of the returned state.
     distance_sum: f64,
+    /// Σ_i ‖x_i − c(i)‖² of the returned state.
+    inertia: f64,
+}
+
+/// The iterate with the smallest sum of distances seen so far ([`Potential::Distance`]).
+struct BestIterate {
+    distance_sum: f64,
+    inertia: f64,
+    labels: Tensor<1, Int>,
+    centres: Tensor<2>,
 }
 
 /// One Lloyd run from `centres`.
 fn lloyd(points: &Points, mut centres: Tensor<2>, config: &KMeansConfig, tol: f64) -> LloydRun {
     let k = config.k;
+    let pyagc = config.potential == Potential::Distance;
     let mut history = Vec::new();
+    let mut distance_history = Vec::new();
     let mut previous: Option<Tensor<1, Int>> = None;
     let mut converged = false;
     let mut iterations = 0;
+    let mut best: Option<BestIterate> = None;
     let mut step = points.assign(&centres);
     loop {
         history.push(step.min_dist.clone().sum().into_scalar::<f64>());
@@ -338,7 +361,8 @@ fn lloyd(points: &Points, mut centres: Tensor<2>, config: &KMeansConfig, tol: f6
             .filter(|&(_, &c)| c == 0.0)
             .map(|(i, _)| i)
             .collect();
-        if !empty.is_empty() {
+        // PyAGC leaves an empty cluster's centre at the origin (its sums are zero).
+        if !empty.is_empty() && !pyagc {
             let (_, far) = step.min_dist.clone().topk_with_indices(empty.len(), 0);
             let far_points = points.x.clone().select(0, far);
             let idx: Vec<i64> = empty.iter().map(|&i| i as i64).collect();
@@ -348,28 +372,60 @@ fn lloyd(points: &Points, mut centres: Tensor<2>, config: &KMeansConfig, tol: f6
             );
             new_centres = new_centres.select_assign(0, idx, far_points, IndexingUpdateOp::Assign);
         }
-        let shift = new_centres
-            .clone()
-            .sub(centres)
-            .square()
-            .sum()
-            .into_scalar::<f64>();
+        let moved = new_centres.clone().sub(centres).square();
+        let shift = if pyagc {
+            moved.sum_dim(1).sqrt().sum().into_scalar::<f64>()
+        } else {
+            moved.sum().into_scalar::<f64>()
+        };
         centres = new_centres;
         previous = Some(step.labels);
         step = points.assign(&centres);
+        let distance_sum = step.min_dist.clone().sqrt().sum().into_scalar::<f64>();
+        distance_history.push(distance_sum);
+        if pyagc {
+            // TorchKMeans keeps the state of any step that lowers the sum of distances.
+            if best.as_ref().is_none_or(|b| distance_sum < b.distance_sum) {
+                best = Some(BestIterate {
+                    distance_sum,
+                    inertia: step.min_dist.clone().sum().into_scalar::<f64>(),
+                    labels: step.labels.clone(),
+                    centres: centres.clone(),
+                });
+            }
+        }
         if shift <= tol {
             history.push(step.min_dist.clone().sum().into_scalar::<f64>());
             converged = true;
             break;
         }
     }
-    LloydRun {
-        distance_sum: step.min_dist.clone().sqrt().sum().into_scalar::<f64>(),
-        labels: step.labels,
-        centres,
-        history,
-        iterations,
-        converged,
+    let last_inertia = *history.last().expect("at least one assignment");
+    match best {
+        Some(b) => LloydRun {
+            distance_sum: b.distance_sum,
+            inertia: b.inertia,
+            labels: b.labels,
+            centres: b.centres,
+            history,
+            distance_history,
+            iterations,
+            converged,
+        },
+        // Squared potential: the last step (PyAGC's always takes a step, as max_iter ≥ 1).
+        None => LloydRun {
+            distance_sum: distance_history
+                .last()
+                .copied()
+                .unwrap_or_else(|| step.min_dist.clone().sqrt().sum().into_scalar::<f64>()),
+            inertia: last_inertia,
+            labels: step.labels,
+            centres,
+            history,
+            distance_history,
+            iterations,
+            converged,
+        },
     }
 }
 
@@ -390,9 +446,10 @@ pub(crate) fn check_points(x: &Tensor<2>, context: &str) -> Result<[usize; 2]> {
 ///
 /// Each restart seeds with greedy k-means++ and runs Lloyd iterations until no label changes,
 /// the squared centre shift falls below `tol · mean(var(x))`, or `max_iter`; the restart with
-/// the lowest inertia (or, with [`Potential::Distance`], the lowest sum of distances) is
-/// returned. Distances are computed in blocks of `chunk_size` rows.
-/// Deterministic for a given seed (the seeding draws on the host).
+/// the lowest inertia is returned (with [`Potential::Distance`]: PyAGC's rules, see there —
+/// the Lloyd iterate with the lowest sum of distances over all restarts). Distances are
+/// computed in blocks of `chunk_size` rows. Deterministic for a given seed (the seeding draws
+/// on the host).
 ///
 /// Errors: an empty or non-finite `x`, `k = 0`, `k > N`, and the other parameter checks of
 /// [`KMeansConfig::validate`].
@@ -412,7 +469,7 @@ pub fn kmeans(x: Tensor<2>, config: &KMeansConfig) -> Result<KMeansResult> {
         let seed = derive_seed(config.seed, init as u64);
         let centres = kmeans_plus_plus(&points, config.k, seed, config.potential);
         let run = lloyd(&points, centres, config, tol);
-        let inertia = *run.history.last().expect("at least one assignment");
+        let inertia = run.inertia;
         let score = match config.potential {
             Potential::SquaredDistance => inertia,
             Potential::Distance => run.distance_sum,
@@ -430,6 +487,7 @@ pub fn kmeans(x: Tensor<2>, config: &KMeansConfig) -> Result<KMeansResult> {
                     iterations: run.iterations,
                     converged: run.converged,
                     history: run.history,
+                    distance_history: run.distance_history,
                     best_init: init,
                 },
             ));
