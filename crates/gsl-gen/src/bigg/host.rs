@@ -312,11 +312,7 @@ impl HostTreeLstm {
     ) {
         let d = self.d;
         let width = 20 * d;
-        let dense_h = |x: &Input<'_>| match *x {
-            Input::Dense(s) => Some(&s[..d]),
-            _ => None,
-        };
-        let (lh, rh) = (dense_h(left), dense_h(right));
+let (lh, rh) = (dense_h(left, d), dense_h(right, d));
         let hidden = &mut scratch.hidden;
         for ((o, row), b) in hidden
             .iter_mut()
@@ -380,6 +376,14 @@ impl HostTreeLstm {
             c[k] = sigmoid(i) * u.tanh() + fl.tanh() * lc[k] + fr.tanh() * rc[k];
             h[k] = sigmoid(o) * c[k].tanh();
         }
+    }
+}
+
+/// The `h` of a dense child, if it is one.
+fn dense_h<'a>(x: &Input<'a>, d: usize) -> Option<&'a [f32]> {
+    match *x {
+        Input::Dense(s) => Some(&s[..d]),
+        _ => None,
     }
 }
 
