@@ -244,16 +244,16 @@ impl ScaleOptions {
                 .map(|x| x.parse().map_err(|e| format!("bad size `{x}`: {e}")))
                 .collect()
         };
-        for item in spec.trim_start_matches(':').split(',').filter(|x| !x.is_empty()) {
+        for item in spec
+            .trim_start_matches(':')
+            .split(',')
+            .filter(|x| !x.is_empty())
+        {
             let (key, value) = item
                 .split_once('=')
                 .ok_or_else(|| format!("scale option `{item}` is not KEY=VALUE"))?;
             match key {
-                "d" => {
-                    options.dim = value
-                        .parse()
-                        .map_err(|e| format!("bad d `{value}`: {e}"))?
-                }
+                "d" => options.dim = value.parse().map_err(|e| format!("bad d `{value}`: {e}"))?,
                 "sample" => options.sample_sizes = sizes(value)?,
                 "train" => options.train_sizes = sizes(value)?,
                 "fit_steps" => {
@@ -274,7 +274,10 @@ impl ScaleOptions {
 }
 
 /// The scalability measurements of [`run_bigg`].
-fn run_bigg_scale(device: &gsl::burn::tensor::Device, options: &ScaleOptions) -> Result<(), String> {
+fn run_bigg_scale(
+    device: &gsl::burn::tensor::Device,
+    options: &ScaleOptions,
+) -> Result<(), String> {
     use gsl::generation::bigg::{Bigg, BiggConfig, NodeOrder};
     use gsl::generation::{FitContext, GraphModel};
 

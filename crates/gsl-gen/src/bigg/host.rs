@@ -312,7 +312,7 @@ impl HostTreeLstm {
     ) {
         let d = self.d;
         let width = 20 * d;
-let (lh, rh) = (dense_h(left, d), dense_h(right, d));
+        let (lh, rh) = (dense_h(left, d), dense_h(right, d));
         let hidden = &mut scratch.hidden;
         for ((o, row), b) in hidden
             .iter_mut()
