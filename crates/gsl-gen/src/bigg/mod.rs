@@ -281,7 +281,7 @@ impl Bigg {
     ) -> Result<SimpleGraph> {
         let progress = Progress::new(num_nodes as u64, "sample", quiet);
         let on_row = |i: usize| {
-            if i % 256 == 0 {
+            if i.is_multiple_of(256) {
                 progress.update(i as u64 + 1, "rows");
             }
             ControlFlow::Continue(())
