@@ -180,9 +180,6 @@ fn tree(n: usize, seed: u64) -> Result<gsl::generation::eval::SimpleGraph, Strin
 /// run: sampling runs first, so its figures are not masked by training). `quick` stops at
 /// n = 2,000 (training) and 5,000 (sampling).
 pub fn run_bigg(quick: bool, device_name: &str, part: Option<&str>) -> Result<(), String> {
-    use gsl::generation::bigg::{Bigg, BiggConfig, NodeOrder};
-    use gsl::generation::{FitContext, GraphModel};
-
     let device = gsl::core::device::device_from_name(device_name).map_err(|e| e.to_string())?;
     match part {
         None | Some("all") => {
