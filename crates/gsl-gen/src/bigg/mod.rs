@@ -18,8 +18,7 @@
 //! - [`config`]: [`BiggConfig`] with BiGG's defaults;
 //! - [`net`]: [`BiggNet`], with the sequential teacher-forced log-likelihood, the sequential
 //!   sampler and the level-batched log-likelihood used in training;
-//! - [`host`]: [`HostBigg`], the same sampler on host arrays (taken on plain Flex: at d = 256
-//!   it is what makes 100,000-node samples practical);
+//! - [`host`]: [`HostBigg`], the same sampler on host arrays (taken on plain Flex);
 //! - [`Bigg`]: the [`GraphModel`] (fit with Adam, sample, save / load).
 //!
 //! ```
@@ -242,7 +241,7 @@ impl Bigg {
     /// Samples one graph with `num_nodes` nodes from `seed` (node ids in generation order).
     ///
     /// On plain Flex it runs on the host ([`HostBigg`], same graphs as the tensor sampler,
-    /// several times faster); on other devices through tensor ops. The recursion multiplies
+    /// without per-op dispatch); on other devices through tensor ops. The recursion multiplies
     /// single rows, where handing work to other threads costs more than it saves (measured
     /// 1.5× slower with two threads at d = 32–128), so it runs on one thread;
     /// [`GraphModel::sample`] runs graphs in parallel instead.

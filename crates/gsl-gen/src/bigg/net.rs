@@ -453,7 +453,7 @@ impl BiggNet {
     /// display); `ControlFlow::Break(())` stops with a [`GslError::Training`] error.
     ///
     /// This is the tensor-op sampler (any device); on plain Flex [`super::host::HostBigg`] runs
-    /// the same sampler on host arrays, much faster.
+    /// the same sampler on host arrays, without per-op dispatch.
     pub fn sample_graph_with<R: Rng>(
         &self,
         num_nodes: usize,
