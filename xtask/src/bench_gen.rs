@@ -180,15 +180,15 @@ fn tree(n: usize, seed: u64) -> Result<gsl::generation::eval::SimpleGraph, Strin
 /// run: sampling runs first, so its figures are not masked by training). `quick` stops at
 /// n = 2,000 (training) and 5,000 (sampling).
 pub fn run_bigg(quick: bool, device_name: &str, part: Option<&str>) -> Result<(), String> {
-    use gsl::generation::bigg::{Bigg, BiggConfig, NodeOrder};
-    use gsl::generation::{FitContext, GraphModel};
-
     let device = gsl::core::device::device_from_name(device_name).map_err(|e| e.to_string())?;
     match part {
         None | Some("all") => {
             run_bigg_quality(quick, &device, &["grid", "lobster", "tree"])?;
         }
-        Some("scale") => {}
+        Some(spec) if spec == "scale" || spec.starts_with("scale:") => {
+            let options = ScaleOptions::parse(spec.strip_prefix("scale").unwrap_or(""), quick)?;
+            return run_bigg_scale(&device, &options);
+        }
         Some(name @ ("grid" | "lobster" | "tree" | "firstmm_db")) => {
             return run_bigg_quality(quick, &device, &[name]);
         }
@@ -200,24 +200,96 @@ pub fn run_bigg(quick: bool, device_name: &str, part: Option<&str>) -> Result<()
             ));
         }
     }
-    let dim = 64;
+    run_bigg_scale(&device, &ScaleOptions::parse("", quick)?)
+}
+
+/// What the scalability part of `gen-bigg` runs: `--dataset scale` (d = 64, the sizes of
+/// `--quick` / full), or `--dataset scale:KEY=VALUE,...` with keys `d` (embed dim; bits
+/// compression `min(d, 256)`), `sample` and `train` (sizes joined by `+`, empty for none) and
+/// `fit_steps` (optimiser steps of the tree model). Example, sampling only at BiGG's default
+/// width: `--dataset scale:d=256,sample=1000+10000,train=`.
+struct ScaleOptions {
+    quick: bool,
+    dim: usize,
+    sample_sizes: Vec<usize>,
+    train_sizes: Vec<usize>,
+    fit_epochs: usize,
+    fit_steps: usize,
+}
+
+impl ScaleOptions {
+    fn parse(spec: &str, quick: bool) -> Result<Self, String> {
+        let (train_sizes, sample_sizes) = if quick {
+            (vec![100, 500, 1000, 2000], vec![100, 1000, 5000])
+        } else {
+            (
+                vec![100, 500, 1000, 2000, 5000, 10_000, 15_000],
+                vec![100, 1000, 5000, 15_000, 50_000, 100_000],
+            )
+        };
+        let mut options = Self {
+            quick,
+            dim: 64,
+            sample_sizes,
+            train_sizes,
+            fit_epochs: if quick { 2 } else { 4 },
+            fit_steps: 50,
+        };
+        let sizes = |v: &str| -> Result<Vec<usize>, String> {
+            v.split('+')
+                .filter(|x| !x.is_empty())
+                .map(|x| x.parse().map_err(|e| format!("bad size `{x}`: {e}")))
+                .collect()
+        };
+        for item in spec
+            .trim_start_matches(':')
+            .split(',')
+            .filter(|x| !x.is_empty())
+        {
+            let (key, value) = item
+                .split_once('=')
+                .ok_or_else(|| format!("scale option `{item}` is not KEY=VALUE"))?;
+            match key {
+                "d" => options.dim = value.parse().map_err(|e| format!("bad d `{value}`: {e}"))?,
+                "sample" => options.sample_sizes = sizes(value)?,
+                "train" => options.train_sizes = sizes(value)?,
+                "fit_steps" => {
+                    options.fit_epochs = 1;
+                    options.fit_steps = value
+                        .parse()
+                        .map_err(|e| format!("bad fit_steps `{value}`: {e}"))?
+                }
+                other => {
+                    return Err(format!(
+                        "unknown scale option `{other}` (d, sample, train, fit_steps)"
+                    ));
+                }
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// The scalability measurements of [`run_bigg`].
+fn run_bigg_scale(
+    device: &gsl::burn::tensor::Device,
+    options: &ScaleOptions,
+) -> Result<(), String> {
+    use gsl::generation::bigg::{Bigg, BiggConfig, NodeOrder};
+    use gsl::generation::{FitContext, GraphModel};
+
+    let quick = options.quick;
+    let dim = options.dim;
     let base = BiggConfig::new()
         .with_embed_dim(dim)
-        .with_bits_compress(dim)
+        .with_bits_compress(dim.min(256))
         .with_node_order(NodeOrder::Dfs);
     let context = FitContext {
-        device: &device,
+        device,
         seed: 34,
         quiet: true,
     };
-    let (train_sizes, sample_sizes): (Vec<usize>, Vec<usize>) = if quick {
-        (vec![100, 500, 1000, 2000], vec![100, 1000, 5000])
-    } else {
-        (
-            vec![100, 500, 1000, 2000, 5000, 10_000, 15_000],
-            vec![100, 1000, 5000, 15_000, 50_000, 100_000],
-        )
-    };
+    let (train_sizes, sample_sizes) = (&options.train_sizes, &options.sample_sizes);
     let mut results = Vec::new();
     let mut rows = Vec::new();
 
@@ -227,8 +299,8 @@ pub fn run_bigg(quick: bool, device_name: &str, part: Option<&str>) -> Result<()
         .collect::<Result<_, _>>()?;
     let config = base
         .clone()
-        .with_epochs(if quick { 2 } else { 4 })
-        .with_steps_per_epoch(50)
+        .with_epochs(options.fit_epochs)
+        .with_steps_per_epoch(options.fit_steps)
         .with_learning_rate(3e-3);
     let t = Instant::now();
     let model = Bigg::fit(&config, &train, &context).map_err(|e| e.to_string())?;
@@ -238,16 +310,24 @@ pub fn run_bigg(quick: bool, device_name: &str, part: Option<&str>) -> Result<()
         model.losses.first().copied().unwrap_or(f64::NAN),
         model.losses.last().copied().unwrap_or(f64::NAN)
     );
-    for &n in &sample_sizes {
+    let sampler = if model.host_sampler().map_err(|e| e.to_string())?.is_some() {
+        "host"
+    } else {
+        "tensor"
+    };
+    for &n in sample_sizes {
         let t = Instant::now();
         let g = model.sample_with_nodes(n, 7).map_err(|e| e.to_string())?;
         let seconds = t.elapsed().as_secs_f64();
         let peak = peak_mib();
         let m = g.num_edges();
         let work = (n + m) as f64 * (n as f64).log2();
-        println!("sample n = {n}: m = {m}, {seconds:.2} s");
+        println!(
+            "sample n = {n}: m = {m}, {seconds:.2} s ({:.3} ms per node, {sampler} sampler)",
+            seconds * 1e3 / n as f64
+        );
         rows.push(Row {
-            name: "bigg sample (1 graph)".into(),
+            name: format!("bigg sample (1 graph, {sampler})"),
             size: format!("n = {n}, m = {m}, d = {dim}"),
             millis: seconds * 1e3,
             rate: seconds / work * 1e6,
@@ -269,7 +349,7 @@ pub fn run_bigg(quick: bool, device_name: &str, part: Option<&str>) -> Result<()
         .with_epochs(1)
         .with_steps_per_epoch(1)
         .with_batch_size(1);
-    for &n in &train_sizes {
+    for &n in train_sizes {
         let graph = tree(n, n as u64)?;
         let reps = if n <= 2000 { 3 } else { 1 };
         let mut failure = None;

@@ -50,8 +50,8 @@ impl State {
 /// PyTorch's initialisation `U(−1/√d, 1/√d)`.
 #[derive(Module, Debug)]
 pub struct LstmCell {
-    input: Linear,
-    hidden: Linear,
+    pub(super) input: Linear,
+    pub(super) hidden: Linear,
 }
 
 impl LstmCell {
@@ -95,8 +95,8 @@ impl LstmCell {
 /// one batched `[5, 4d, d]` weight: the same function as five separate MLPs, in two matmuls.
 #[derive(Module, Debug)]
 pub struct BinaryTreeLstm {
-    hidden: Linear,
-    out_weight: Param<Tensor<3>>,
+    pub(super) hidden: Linear,
+    pub(super) out_weight: Param<Tensor<3>>,
     pub(crate) out_bias: Param<Tensor<3>>,
 }
 
@@ -158,18 +158,24 @@ impl PosEncoding {
     /// The encodings of `positions`, `[positions.len(), d]`.
     pub fn encode(&self, positions: &[usize], device: &Device) -> Tensor<2> {
         let d = self.frequencies.len();
-        let mut out = Vec::with_capacity(positions.len() * d);
-        for &p in positions {
-            for (k, f) in self.frequencies.iter().enumerate() {
-                let shift = if k % 2 == 1 {
-                    std::f64::consts::FRAC_PI_2
-                } else {
-                    0.0
-                };
-                out.push((p as f64 * f + shift).sin() as f32);
-            }
+        let mut out = vec![0.0; positions.len() * d];
+        for (&p, row) in positions.iter().zip(out.chunks_mut(d)) {
+            self.encode_into(p, row);
         }
         Tensor::from_data(TensorData::new(out, [positions.len(), d]), device)
+    }
+
+    /// Writes the encoding of `position` into `out` (`d` entries): the host sampler's copy of
+    /// [`PosEncoding::encode`], value for value.
+    pub fn encode_into(&self, position: usize, out: &mut [f32]) {
+        for ((k, f), o) in self.frequencies.iter().enumerate().zip(out) {
+            let shift = if k % 2 == 1 {
+                std::f64::consts::FRAC_PI_2
+            } else {
+                0.0
+            };
+            *o = (position as f64 * f + shift).sin() as f32;
+        }
     }
 }
 

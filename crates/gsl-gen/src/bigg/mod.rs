@@ -18,6 +18,7 @@
 //! - [`config`]: [`BiggConfig`] with BiGG's defaults;
 //! - [`net`]: [`BiggNet`], with the sequential teacher-forced log-likelihood, the sequential
 //!   sampler and the level-batched log-likelihood used in training;
+//! - [`host`]: [`HostBigg`], the same sampler on host arrays (taken on plain Flex);
 //! - [`Bigg`]: the [`GraphModel`] (fit with Adam, sample, save / load).
 //!
 //! ```
@@ -56,6 +57,7 @@
 
 mod cells;
 pub mod config;
+pub mod host;
 pub mod net;
 pub mod tree;
 
@@ -74,6 +76,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use config::{BiggConfig, NodeOrder};
+pub use host::HostBigg;
 pub use net::BiggNet;
 pub use tree::{BatchPlan, OrderedGraph};
 
@@ -237,9 +240,11 @@ impl Bigg {
 
     /// Samples one graph with `num_nodes` nodes from `seed` (node ids in generation order).
     ///
-    /// The recursion multiplies single rows, where handing work to other threads costs more
-    /// than it saves (measured 1.5× slower with two threads at d = 32–128), so it runs on a
-    /// one-thread pool; [`GraphModel::sample`] runs graphs in parallel instead.
+    /// On plain Flex it runs on the host ([`HostBigg`], same graphs as the tensor sampler,
+    /// without per-op dispatch); on other devices through tensor ops. The recursion multiplies
+    /// single rows, where handing work to other threads costs more than it saves (measured
+    /// 1.5× slower with two threads at d = 32–128), so it runs on one thread;
+    /// [`GraphModel::sample`] runs graphs in parallel instead.
     pub fn sample_with_nodes(&self, num_nodes: usize, seed: u64) -> Result<SimpleGraph> {
         self.sample_with_progress(num_nodes, seed, true)
     }
@@ -252,25 +257,54 @@ impl Bigg {
         seed: u64,
         quiet: bool,
     ) -> Result<SimpleGraph> {
+        let host = self.host_sampler()?;
+        self.sample_one(host.as_ref(), num_nodes, seed, quiet)
+    }
+
+    /// The host copy of the network when it lives on plain Flex (see [`HostBigg`]), else
+    /// `None`.
+    pub fn host_sampler(&self) -> Result<Option<HostBigg>> {
+        if gsl_core::device::is_plain_flex(&self.net.device()) {
+            HostBigg::from_net(&self.net).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn sample_one(
+        &self,
+        host: Option<&HostBigg>,
+        num_nodes: usize,
+        seed: u64,
+        quiet: bool,
+    ) -> Result<SimpleGraph> {
         let progress = Progress::new(num_nodes as u64, "sample", quiet);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .map_err(|e| GslError::Device(format!("cannot start a sampling thread: {e}")))?;
-        pool.install(|| {
-            let mut rng = seeded_rng(seed);
-            let graph = self
-                .net
-                .sample_graph_with(num_nodes, self.config.greedy_frac, &mut rng, |i| {
-                    if i % 256 == 0 {
-                        progress.update(i as u64 + 1, "rows");
-                    }
-                    ControlFlow::Continue(())
+        let on_row = |i: usize| {
+            if i.is_multiple_of(256) {
+                progress.update(i as u64 + 1, "rows");
+            }
+            ControlFlow::Continue(())
+        };
+        let mut rng = seeded_rng(seed);
+        let graph = match host {
+            Some(host) => {
+                host.sample_graph_with(num_nodes, self.config.greedy_frac, &mut rng, on_row)?
+            }
+            None => {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(1)
+                    .build()
+                    .map_err(|e| {
+                        GslError::Device(format!("cannot start a sampling thread: {e}"))
+                    })?;
+                pool.install(|| {
+                    self.net
+                        .sample_graph_with(num_nodes, self.config.greedy_frac, &mut rng, on_row)
                 })?
-                .to_simple();
-            progress.finish();
-            graph
-        })
+            }
+        };
+        progress.finish();
+        graph.to_simple()
     }
 }
 
@@ -291,12 +325,13 @@ impl GraphModel for Bigg {
         if count == 0 {
             return Err(GslError::invalid("count", "must be at least 1"));
         }
+        let host = self.host_sampler()?;
         (0..count)
             .into_par_iter()
             .map(|i| {
                 let graph_seed = derive_seed(seed, i as u64);
                 let n = self.node_counts.sample(&mut seeded_rng(graph_seed));
-                self.sample_with_nodes(n, derive_seed(graph_seed, 1))
+                self.sample_one(host.as_ref(), n, derive_seed(graph_seed, 1), true)
             })
             .collect()
     }

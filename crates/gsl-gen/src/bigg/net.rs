@@ -28,34 +28,34 @@ fn glorot(rows: usize, dim: usize, device: &Device) -> Param<Tensor<2>> {
 /// Learned leaf / empty-subtree states (used when bits compression is off).
 #[derive(Module, Debug)]
 pub struct BaseStates {
-    leaf_h0: Param<Tensor<2>>,
-    leaf_c0: Param<Tensor<2>>,
-    empty_h0: Param<Tensor<2>>,
-    empty_c0: Param<Tensor<2>>,
+    pub(super) leaf_h0: Param<Tensor<2>>,
+    pub(super) leaf_c0: Param<Tensor<2>>,
+    pub(super) empty_h0: Param<Tensor<2>>,
+    pub(super) empty_c0: Param<Tensor<2>>,
 }
 
 /// The BiGG network. Build it with [`BiggNet::new`]; all parameter shapes follow from the
 /// config, so a checkpoint loads into `BiggNet::new(&config, device)`.
 #[derive(Module, Debug)]
 pub struct BiggNet {
-    topdown_left_embed: Param<Tensor<2>>,
-    topdown_right_embed: Param<Tensor<2>>,
-    base: Option<BaseStates>,
-    init_h0: Param<Tensor<2>>,
-    init_c0: Param<Tensor<2>>,
-    merge_cell: BinaryTreeLstm,
-    summary_cell: BinaryTreeLstm,
-    lr2p_cell: BinaryTreeLstm,
-    l2r_cell: BinaryTreeLstm,
-    cell_topdown: LstmCell,
-    cell_topright: LstmCell,
-    pred_has_ch: Mlp,
-    pred_has_left: Mlp,
-    pred_has_right: Mlp,
-    embed_dim: usize,
-    bits_compress: usize,
+    pub(super) topdown_left_embed: Param<Tensor<2>>,
+    pub(super) topdown_right_embed: Param<Tensor<2>>,
+    pub(super) base: Option<BaseStates>,
+    pub(super) init_h0: Param<Tensor<2>>,
+    pub(super) init_c0: Param<Tensor<2>>,
+    pub(super) merge_cell: BinaryTreeLstm,
+    pub(super) summary_cell: BinaryTreeLstm,
+    pub(super) lr2p_cell: BinaryTreeLstm,
+    pub(super) l2r_cell: BinaryTreeLstm,
+    pub(super) cell_topdown: LstmCell,
+    pub(super) cell_topright: LstmCell,
+    pub(super) pred_has_ch: Mlp,
+    pub(super) pred_has_left: Mlp,
+    pub(super) pred_has_right: Mlp,
+    pub(super) embed_dim: usize,
+    pub(super) bits_compress: usize,
     #[module(skip)]
-    pos: Option<PosEncoding>,
+    pub(super) pos: Option<PosEncoding>,
 }
 
 /// The logits of a predictor `MLP(d, [2d, 1])`. Its input is a state of the network (finite
@@ -117,23 +117,45 @@ impl Decider for Teacher<'_> {
     }
 }
 
+/// One sampled decision from its logit `z`: `p = σ(z)`, mixed with greedy decoding
+/// (`p' = p(1 − g) + g·[p ≥ 0.5]`), then one uniform draw. Both samplers (tensor and host) call
+/// this, so the same logits and RNG stream give the same decisions. `trace` receives `p'`.
+pub(super) fn draw<R: Rng>(
+    rng: &mut R,
+    logit: f32,
+    greedy_frac: f64,
+    trace: Option<&mut Vec<f64>>,
+) -> Result<bool> {
+    let z = logit as f64;
+    if !z.is_finite() {
+        return Err(GslError::NonFinite("BiGG decision logit".into()));
+    }
+    let p = 1.0 / (1.0 + (-z).exp());
+    let g = greedy_frac;
+    let p = p * (1.0 - g) + if p >= 0.5 { g } else { 0.0 };
+    if let Some(t) = trace {
+        t.push(p);
+    }
+    Ok(rng.random::<f64>() < p)
+}
+
 /// Random decisions.
 struct Sampler<'a, R: Rng> {
     rng: &'a mut R,
     greedy_frac: f64,
     cols: Vec<usize>,
+    trace: Option<&'a mut Vec<f64>>,
 }
 
 impl<R: Rng> Decider for Sampler<'_, R> {
     fn decide(&mut self, logit: Tensor<2>, _label: impl Fn(&[usize]) -> bool) -> Result<bool> {
-        let z = logit.into_scalar::<f32>() as f64;
-        if !z.is_finite() {
-            return Err(GslError::NonFinite("BiGG decision logit".into()));
-        }
-        let p = 1.0 / (1.0 + (-z).exp());
-        let g = self.greedy_frac;
-        let p = p * (1.0 - g) + if p >= 0.5 { g } else { 0.0 };
-        Ok(self.rng.random::<f64>() < p)
+        let z = logit.into_scalar::<f32>();
+        draw(
+            &mut *self.rng,
+            z,
+            self.greedy_frac,
+            self.trace.as_deref_mut(),
+        )
     }
     fn columns(&self) -> &[usize] {
         &self.cols
@@ -141,6 +163,20 @@ impl<R: Rng> Decider for Sampler<'_, R> {
     fn add_edge(&mut self, col: usize) {
         self.cols.push(col);
     }
+}
+
+/// The argument checks shared by both samplers.
+pub(super) fn check_sampling_args(num_nodes: usize, greedy_frac: f64) -> Result<()> {
+    if num_nodes == 0 {
+        return Err(GslError::invalid("num_nodes", "must be at least 1"));
+    }
+    if !(0.0..=1.0).contains(&greedy_frac) {
+        return Err(GslError::invalid(
+            "greedy_frac",
+            format!("must lie in [0, 1], got {greedy_frac}"),
+        ));
+    }
+    Ok(())
 }
 
 /// The row-history Fenwick tree of the sequential path (BiGG's `FenwickTree.forward`):
@@ -189,13 +225,13 @@ impl BiggNet {
         })
     }
 
-    fn device(&self) -> Device {
+    pub(crate) fn device(&self) -> Device {
         self.init_h0.val().device()
     }
 
     /// The empty and leaf states as a `[2, d]` table (row 0 empty, row 1 leaf). With bits
     /// compression they are BiGG's fixed `base_feat` rows `[−1, 0, …]` and `[+1, 0, …]`.
-    fn base_table(&self, device: &Device) -> State {
+    pub(super) fn base_table(&self, device: &Device) -> State {
         match &self.base {
             Some(b) => State {
                 h: Tensor::cat(vec![b.empty_h0.val(), b.leaf_h0.val()], 0),
@@ -415,22 +451,29 @@ impl BiggNet {
 
     /// [`BiggNet::sample_graph`] calling `on_row(i)` after each generated row `i` (progress
     /// display); `ControlFlow::Break(())` stops with a [`GslError::Training`] error.
+    ///
+    /// This is the tensor-op sampler (any device); on plain Flex [`super::host::HostBigg`] runs
+    /// the same sampler on host arrays, without per-op dispatch.
     pub fn sample_graph_with<R: Rng>(
         &self,
         num_nodes: usize,
         greedy_frac: f64,
         rng: &mut R,
-        mut on_row: impl FnMut(usize) -> ControlFlow<()>,
+        on_row: impl FnMut(usize) -> ControlFlow<()>,
     ) -> Result<OrderedGraph> {
-        if num_nodes == 0 {
-            return Err(GslError::invalid("num_nodes", "must be at least 1"));
-        }
-        if !(0.0..=1.0).contains(&greedy_frac) {
-            return Err(GslError::invalid(
-                "greedy_frac",
-                format!("must lie in [0, 1], got {greedy_frac}"),
-            ));
-        }
+        self.sample_traced(num_nodes, greedy_frac, rng, on_row, None)
+    }
+
+    /// The sampler, recording the probability of every decision into `trace` when given.
+    pub(super) fn sample_traced<R: Rng>(
+        &self,
+        num_nodes: usize,
+        greedy_frac: f64,
+        rng: &mut R,
+        mut on_row: impl FnMut(usize) -> ControlFlow<()>,
+        mut trace: Option<&mut Vec<f64>>,
+    ) -> Result<OrderedGraph> {
+        check_sampling_args(num_nodes, greedy_frac)?;
         let device = self.device();
         let consts = self.constants(&device);
         let mut history = RowHistory { levels: Vec::new() };
@@ -441,6 +484,7 @@ impl BiggNet {
                 rng: &mut *rng,
                 greedy_frac,
                 cols: Vec::new(),
+                trace: trace.as_deref_mut(),
             };
             let summary = self.gen_row(controller, i, &mut sampler, &consts, &device)?;
             pairs.extend(sampler.cols.iter().map(|&j| (i, j)));
