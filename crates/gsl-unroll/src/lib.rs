@@ -19,7 +19,8 @@
 //! - [`gdn`]: GDN (truncated proximal-gradient deconvolution, multi-channel);
 //! - [`l2g`]: the unrolled primal–dual splitting of the log model (L2G's "Unrolling");
 //! - [`gnn`]: the GCN and GIN graph-learning baselines (degree features, inner-product decoder,
-//!   BCE), as depth-1 layers of the same framework.
+//!   BCE), as depth-1 layers of the same framework;
+//! - [`plot`]: per-layer plots (every layer's estimate of one graph next to the true graph, PNG).
 //!
 //! ## Example
 //!
@@ -49,5 +50,6 @@ pub mod gnn;
 pub mod l2g;
 pub mod layer;
 pub mod loss;
+pub mod plot;
 pub mod train;
 pub mod unrolled;

@@ -137,16 +137,16 @@ fn gcn_matches_its_closed_form() {
         aij / (dh[i] * dh[j]).sqrt()
     };
     let mut h = [[0.0f64; 2]; 3];
-    for i in 0..3 {
-        for c in 0..2 {
+    for (i, row) in h.iter_mut().enumerate() {
+        for (c, cell) in row.iter_mut().enumerate() {
             let s: f64 = (0..3).map(|j| ahat(i, j) * x[j] * f64::from(w1[c])).sum();
-            h[i][c] = if s > 0.0 { s } else { 0.2 * s };
+            *cell = if s > 0.0 { s } else { 0.2 * s };
         }
     }
     let mut z = [[0.0f64; 2]; 3];
-    for i in 0..3 {
-        for c in 0..2 {
-            z[i][c] = (0..3)
+    for (i, row) in z.iter_mut().enumerate() {
+        for (c, cell) in row.iter_mut().enumerate() {
+            *cell = (0..3)
                 .map(|j| {
                     ahat(i, j)
                         * (0..2)
