@@ -1,18 +1,29 @@
-//! `cargo xtask bench unroll [--dataset l2g|gdn|glad]`: the unrolled networks of gsl-unroll on
-//! their papers' data recipes, against the model-based baselines at their best validated
-//! parameter.
+//! `cargo xtask bench l2g | gdn | glad [--quick | --full]` (one part each) and
+//! `cargo xtask bench unroll [--dataset l2g|gdn|glad]` (all parts, or the one named): the
+//! unrolled networks of gsl-unroll on their papers' data recipes, against the model-based
+//! baselines at their best validated parameter and the GCN / GIN baselines of
+//! [`gsl::unroll::gnn`].
 //!
 //! - `l2g`: the unrolled PDS on L2G's BA20 set (lognormal weights, 3000 signals); test GMSE,
 //!   AUC and AUPR (mean ± 95 % normal-approximation half-width, 1.96 standard errors) and the
 //!   training time per epoch. Published (Pu et al. 2021, 20 layers, 6400 training graphs):
-//!   unrolling 0.1059 ± 0.0050, L2G 0.0391 ± 0.0029.
+//!   unrolling 0.1059 ± 0.0050, L2G 0.0391 ± 0.0029. GCN and GIN rows: the same data and
+//!   epochs, BCE on the edge indicator (their GMSE compares edge probabilities with weights, so
+//!   read their AUC / AUPR).
 //! - `gdn`: GDN on the diffusion set (geometric N = 68); test error and F1 at the validation
-//!   threshold, against hard thresholding of the observation at its validated threshold, and the
-//!   same trained GDN on N = 500 graphs of the same law.
+//!   threshold, against hard thresholding of the observation at its validated threshold, the
+//!   graphical lasso and network deconvolution at their validated parameters
+//!   (`bench_gdn_baselines`), the GCN and GIN baselines, and the same trained GDN on N = 500
+//!   graphs of the same law.
 //! - `glad`: GLAD on the Gaussian set; test NMSE (dB) per layer, against the graphical lasso at
 //!   the α of a small grid that is best on the validation set.
 //!
-//! `--quick` shrinks the datasets and epochs so each part runs in about a minute.
+//! Sizes. `--full` (also the default without `--quick`) runs the published protocols:
+//! `l2g` 6400 / 1600 / 64 BA20 graphs of 3000 signals, 20 layers, 100 epochs (L2G's README);
+//! `gdn` 913 / 500 / 500 geometric N = 68 graphs of 50 signals, 8 layers × 4 channels, 100
+//! epochs, and 20 graphs of N = 500; `glad` 1000 / 100 / 100 ER N = 100 graphs of 500 samples,
+//! 30 layers, 40 epochs. `--quick` shrinks the datasets and epochs so each part runs in about
+//! a minute.
 
 use std::time::Instant;
 
@@ -25,7 +36,9 @@ use gsl::data::supervised::{GraphSource, Recipe, Split, SplitSizes, SupervisedDa
 use gsl::mb::glasso::{GlassoConfig, graphical_lasso};
 use gsl::unroll::gdn::{GdnLayer, GdnSpec};
 use gsl::unroll::glad::{GladLayer, GladSpec};
+use gsl::unroll::gnn::{GcnBaseline, GcnSpec, GinBaseline, GinSpec, gnn_train_config};
 use gsl::unroll::l2g::{L2gLayer, L2gSpec};
+use gsl::unroll::layer::UnrollingLayer;
 use gsl::unroll::loss::{LayerWeighting, LossKind};
 use gsl::unroll::train::{SplitMetrics, TrainConfig, TrainReport, evaluate_split, train};
 use gsl::unroll::unrolled::{UnrollConfig, Unrolled};
@@ -50,6 +63,37 @@ fn test_of(report: &TrainReport) -> Result<&SplitMetrics, String> {
         .test
         .as_ref()
         .ok_or_else(|| "no test split".to_string())
+}
+
+/// Trains a GNN baseline (depth 1, pyGSL's BCE / Adam lr 0.01) on `data` and returns its report.
+fn baseline<L: UnrollingLayer>(
+    spec: L::Spec,
+    data: &SupervisedDataset,
+    epochs: usize,
+    batch_size: usize,
+    device: &Device,
+) -> Result<TrainReport, String> {
+    let mut config = gnn_train_config(epochs);
+    config.batch_size = batch_size;
+    let model = Unrolled::<L>::new(spec, UnrollConfig::new(1), device).map_err(err)?;
+    let (_, report) = train(model, data, &config, device, |_| {}).map_err(err)?;
+    Ok(report)
+}
+
+/// Trains the GCN and GIN baselines on `data`; `row` turns a name and a report into a table row.
+fn gnn_rows(
+    data: &SupervisedDataset,
+    epochs: usize,
+    batch_size: usize,
+    device: &Device,
+    rows: &mut Vec<Row>,
+    row: impl Fn(&str, &TrainReport) -> Result<Row, String>,
+) -> Result<serde_json::Value, String> {
+    let gcn = baseline::<GcnBaseline>(GcnSpec::default(), data, epochs, batch_size, device)?;
+    rows.push(row("gcn baseline", &gcn)?);
+    let gin = baseline::<GinBaseline>(GinSpec::default(), data, epochs, batch_size, device)?;
+    rows.push(row("gin baseline", &gin)?);
+    Ok(serde_json::json!({ "gcn": gcn, "gin": gin }))
 }
 
 fn bench_l2g(
@@ -92,7 +136,23 @@ fn bench_l2g(
             test.average_precision.as_ref().map(ci).unwrap_or_default()
         ),
     });
-    Ok(serde_json::json!({ "size": size, "report": report }))
+    let baselines = gnn_rows(&data, epochs, 32, device, rows, |name, r| {
+        let test = test_of(r)?;
+        Ok(Row {
+            name: format!("l2g {name}: test GMSE"),
+            size: size.clone(),
+            millis: per_epoch_ms(r),
+            rate: test.gmse.mean,
+            unit: "GMSE".into(),
+            note: format!(
+                "{}; AUC {}; AUPR {} (ms = per epoch)",
+                ci(&test.gmse),
+                test.auc.as_ref().map(ci).unwrap_or_default(),
+                test.average_precision.as_ref().map(ci).unwrap_or_default()
+            ),
+        })
+    })?;
+    Ok(serde_json::json!({ "size": size, "report": report, "baselines": baselines }))
 }
 
 fn geometric(n: usize) -> Result<GraphSource, String> {
@@ -163,6 +223,17 @@ fn bench_gdn(
         unit: "% error".into(),
         note: format!("F1 {}; ms = per epoch", ci(&test.f1)),
     });
+    let gnn_baselines = gnn_rows(&data, epochs, 16, device, rows, |name, r| {
+        let test = test_of(r)?;
+        Ok(Row {
+            name: format!("{name}: test error"),
+            size: size.clone(),
+            millis: per_epoch_ms(r),
+            rate: 100.0 * test.error.mean,
+            unit: "% error".into(),
+            note: format!("F1 {}; ms = per epoch", ci(&test.f1)),
+        })
+    })?;
     let plain = device.clone().inner();
     let (t, error, f1) = hard_threshold(&data, &plain)?;
     rows.push(Row {
@@ -173,8 +244,8 @@ fn bench_gdn(
         unit: "% error".into(),
         note: format!("F1 {f1:.4} at validated threshold {t:.4}"),
     });
-    let (baseline_rows, baselines) =
-        crate::bench_gdn_baselines::gdn_model_based_rows(&data, &device.clone().inner(), &size)?;
+    let (baseline_rows, model_based) =
+        crate::bench_gdn_baselines::gdn_model_based_rows(&data, &plain, &size)?;
     rows.extend(baseline_rows);
     // The trained network on 500-node graphs of the same law (no retraining).
     let mut recipe = Recipe::gdn_diffusion(SplitSizes::new(1, 1, big), 50, 1).map_err(err)?;
@@ -210,7 +281,8 @@ fn bench_gdn(
     Ok(serde_json::json!({
         "size": size,
         "report": report,
-        "baselines": baselines,
+        "gnn_baselines": gnn_baselines,
+        "model_based_baselines": model_based,
         "n500": metrics
     }))
 }
@@ -314,7 +386,8 @@ fn bench_glad(
     )
 }
 
-/// Runs the parts named by `dataset` (`l2g`, `gdn`, `glad`; all when `None`).
+/// Runs the parts named by `dataset` (`l2g`, `gdn`, `glad`; all when `None`): the reduced sizes
+/// with `quick`, the published protocols otherwise (`--full`, see the module docs).
 pub fn run(quick: bool, device_name: &str, dataset: Option<&str>) -> Result<(), String> {
     let device = gsl::core::device::device_from_name(device_name)
         .map_err(err)?

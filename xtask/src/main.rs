@@ -59,6 +59,12 @@ enum Suite {
     GenEr,
     /// Unrolled GLAD / GDN / L2G on their recipes vs model-based baselines (--dataset l2g|gdn|glad).
     Unroll,
+    /// Unrolled PDS on L2G's BA20 set vs GCN / GIN (GMSE, AUC, AUPR; --full: 6400 graphs, 20 layers).
+    L2g,
+    /// GDN on the diffusion set vs hard thresholding and GCN / GIN, then on N = 500 graphs.
+    Gdn,
+    /// GLAD on the Gaussian set: NMSE (dB) per layer vs the graphical lasso at its best α.
+    Glad,
     /// BiGG vs ER on the GRAN sets (MMD², validity), then BiGG scalability on trees
     /// (training-step and sampling time / peak memory vs n); --dataset picks one part.
     GenBigg,
@@ -81,6 +87,9 @@ fn main() -> std::process::ExitCode {
         Suite::Cluster => bench_cluster::run_suite(quick, &device, dataset.as_deref()),
         Suite::GenEr => bench_gen::run(quick, &device),
         Suite::Unroll => bench_unroll::run(quick, &device, dataset.as_deref()),
+        Suite::L2g => bench_unroll::run(quick, &device, Some("l2g")),
+        Suite::Gdn => bench_unroll::run(quick, &device, Some("gdn")),
+        Suite::Glad => bench_unroll::run(quick, &device, Some("glad")),
         Suite::GenBigg => bench_gen::run_bigg(quick, &device, dataset.as_deref()),
     };
     match result {

@@ -8,7 +8,7 @@
 //! gsl data gen|info                           random graphs/signals to files; dataset statistics
 //! gsl cluster --method ssgc --dataset cora    cluster an attributed graph, print NMI/ACC/ARI/F1/Q/cond
 //! gsl gen train|sample|eval                   graph generation: ER baseline, sampling, MMD² suite
-//! gsl unroll train|predict                    unrolled GLAD / GDN / L2G: train on a recipe, predict
+//! gsl unroll train|predict|plot               unrolled GLAD / GDN / L2G, GCN / GIN: train, predict, plot layers
 //! ```
 //! Errors print one line to stderr and exit with status 1 (2 for bad command-line usage).
 

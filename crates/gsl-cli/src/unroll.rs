@@ -1,11 +1,13 @@
-//! `gsl unroll`: train an unrolled network (GLAD, GDN, unrolled PDS / L2G) on a supervised
-//! dataset recipe, and apply a trained one to new observations.
+//! `gsl unroll`: train an unrolled network (GLAD, GDN, unrolled PDS / L2G) or a GNN baseline
+//! (GCN, GIN) on a supervised dataset recipe, apply a trained one to new observations, and plot
+//! the estimate of every layer for one graph.
 //!
 //! `train` writes a checkpoint directory: `model.bpk` (weights), `meta.json` (method, settings,
 //! the validation-chosen threshold) and `history.json` (per-epoch losses and validation metrics,
 //! the final threshold and the test metrics). `predict` reads one observation matrix
 //! (`.npy`/`.csv`, `N × N`) and writes the last layer's estimate: `.npy` (dense) or
-//! `.csv`/`.npz` (edges `i < j` above the stored threshold).
+//! `.csv`/`.npz` (edges `i < j` above the stored threshold). `plot` rebuilds a recipe's dataset
+//! and writes the per-layer heat-maps of graph `--index` next to its true graph (PNG).
 
 use std::path::{Path, PathBuf};
 
@@ -21,9 +23,11 @@ use gsl::data::loaders::{Matrix, read_matrix, write_matrix};
 use gsl::data::supervised::{Recipe, SplitSizes, SupervisedDataset};
 use gsl::unroll::gdn::{GdnLayer, GdnSpec};
 use gsl::unroll::glad::{GladLayer, GladSpec};
+use gsl::unroll::gnn::{GcnBaseline, GcnSpec, GinBaseline, GinSpec};
 use gsl::unroll::l2g::{L2gLayer, L2gSpec};
 use gsl::unroll::layer::UnrollingLayer;
 use gsl::unroll::loss::{LayerWeighting, LossKind};
+use gsl::unroll::plot::{PlotOptions, plot_layers};
 use gsl::unroll::train::{
     EpochLog, SplitMetrics, TrainConfig, checkpoint_method, load_model, save_model, train,
 };
@@ -46,6 +50,8 @@ pub enum UnrollCommand {
     Train(TrainArgs),
     /// Apply a trained model to one observation matrix.
     Predict(PredictArgs),
+    /// Plot every layer's estimate of one graph next to the true graph (PNG).
+    Plot(PlotArgs),
 }
 
 /// The unrolled methods.
@@ -57,6 +63,17 @@ pub enum ModelArg {
     Gdn,
     /// Unrolled primal–dual splitting of the log model (L2G's unrolling).
     L2g,
+    /// GCN baseline (degree features, inner-product decoder, BCE; depth 1).
+    Gcn,
+    /// GIN baseline (GIN-0 with batch norm, inner-product decoder, BCE; depth 1).
+    Gin,
+}
+
+impl ModelArg {
+    /// Whether the model is a one-shot GNN baseline rather than an unrolled iteration.
+    fn is_baseline(self) -> bool {
+        matches!(self, ModelArg::Gcn | ModelArg::Gin)
+    }
 }
 
 /// The dataset recipes of `gsl::data::supervised`.
@@ -87,9 +104,9 @@ pub struct TrainArgs {
     /// Epochs.
     #[arg(long, default_value_t = 10)]
     pub epochs: usize,
-    /// Unrolled layers.
-    #[arg(long, default_value_t = 10)]
-    pub depth: usize,
+    /// Unrolled layers (default 10; the gcn / gin baselines have exactly 1).
+    #[arg(long)]
+    pub depth: Option<usize>,
     /// Share one parameter set across the layers.
     #[arg(long)]
     pub shared: bool,
@@ -114,10 +131,11 @@ pub struct TrainArgs {
     /// Graphs per optimiser step.
     #[arg(long, default_value_t = 32)]
     pub batch_size: usize,
-    /// Learning rate (method default when absent: 0.03 GLAD, 0.01 GDN, 0.03 L2G).
+    /// Learning rate (method default when absent: 0.03 GLAD, 0.01 GDN, 0.03 L2G, 0.01 GCN/GIN).
     #[arg(long)]
     pub lr: Option<f64>,
-    /// Loss: se, nse, ae, hinge or bce (method default when absent: se GLAD/GDN, nse L2G).
+    /// Loss: se, nse, ae, hinge or bce (method default when absent: se GLAD/GDN, nse L2G,
+    /// bce GCN/GIN).
     #[arg(long)]
     pub loss: Option<String>,
     /// Seed of the data, the initialisation and the shuffling.
@@ -148,27 +166,86 @@ pub struct PredictArgs {
     pub overwrite: bool,
 }
 
+/// Arguments of `gsl unroll plot`.
+#[derive(clap::Args, Debug)]
+pub struct PlotArgs {
+    /// Checkpoint directory written by `gsl unroll train`.
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    /// The dataset recipe to draw the graph from.
+    #[arg(long, value_enum)]
+    pub dataset: DatasetArg,
+    /// Graph index in the dataset (`0 ≤ I < train + val + test`).
+    #[arg(long)]
+    pub index: usize,
+    /// PNG file to write.
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Training graphs of the recipe (the same sizes and seed as training rebuild its data).
+    #[arg(long, default_value_t = 64)]
+    pub train: usize,
+    /// Validation graphs of the recipe.
+    #[arg(long, default_value_t = 16)]
+    pub val: usize,
+    /// Test graphs of the recipe.
+    #[arg(long, default_value_t = 16)]
+    pub test: usize,
+    /// Signals per graph (recipe default when absent).
+    #[arg(long)]
+    pub signals: Option<usize>,
+    /// glad-gaussian: nodes per graph.
+    #[arg(long, default_value_t = 20)]
+    pub nodes: usize,
+    /// Seed of the data.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Side of one heat-map in pixels.
+    #[arg(long, default_value_t = 200)]
+    pub panel_size: u32,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
 /// Runs `gsl unroll` on `device`.
 pub fn run(args: &UnrollArgs, device: &Device) -> Result<()> {
     match &args.command {
         UnrollCommand::Train(a) => run_train(a, device),
         UnrollCommand::Predict(a) => run_predict(a, device),
+        UnrollCommand::Plot(a) => run_plot(a, device),
     }
+}
+
+/// The dataset of a recipe with the given sizes, signal count, node count and seed.
+fn build_dataset(
+    dataset: DatasetArg,
+    sizes: SplitSizes,
+    signals: Option<usize>,
+    nodes: usize,
+    seed: u64,
+    device: &Device,
+) -> Result<SupervisedDataset> {
+    let recipe = match dataset {
+        DatasetArg::L2gBa20 => Recipe::l2g_ba20(sizes, signals.unwrap_or(3000), seed),
+        DatasetArg::L2gWs50 => Recipe::l2g_ws50(sizes, signals.unwrap_or(3000), seed),
+        DatasetArg::GdnDiffusion => Recipe::gdn_diffusion(sizes, signals.unwrap_or(50), seed)?,
+        DatasetArg::GladGaussian => {
+            Recipe::glad_gaussian(sizes, nodes, signals.unwrap_or(500), seed)
+        }
+    };
+    recipe.build(device)
 }
 
 fn dataset(args: &TrainArgs, device: &Device) -> Result<SupervisedDataset> {
     let sizes = SplitSizes::new(args.train, args.val, args.test);
-    let recipe = match args.dataset {
-        DatasetArg::L2gBa20 => Recipe::l2g_ba20(sizes, args.signals.unwrap_or(3000), args.seed),
-        DatasetArg::L2gWs50 => Recipe::l2g_ws50(sizes, args.signals.unwrap_or(3000), args.seed),
-        DatasetArg::GdnDiffusion => {
-            Recipe::gdn_diffusion(sizes, args.signals.unwrap_or(50), args.seed)?
-        }
-        DatasetArg::GladGaussian => {
-            Recipe::glad_gaussian(sizes, args.nodes, args.signals.unwrap_or(500), args.seed)
-        }
-    };
-    recipe.build(device)
+    build_dataset(
+        args.dataset,
+        sizes,
+        args.signals,
+        args.nodes,
+        args.seed,
+        device,
+    )
 }
 
 fn train_config(args: &TrainArgs) -> Result<TrainConfig> {
@@ -194,6 +271,11 @@ fn train_config(args: &TrainArgs) -> Result<TrainConfig> {
             c.weighting = LayerWeighting::Discounted { discount: 0.9 };
             c.schedule = LrSchedule::Exponential { gamma: 0.95 };
             c.learning_rate = 0.03;
+        }
+        // pyGSL's GCN / GIN: binary cross-entropy on the only layer, Adam lr 0.01.
+        ModelArg::Gcn | ModelArg::Gin => {
+            c.loss = LossKind::Bce;
+            c.weighting = LayerWeighting::LastOnly;
         }
     }
     if let Some(lr) = args.lr {
@@ -237,7 +319,8 @@ fn fit<L: UnrollingLayer>(
     device: &Device,
 ) -> Result<()> {
     let config = train_config(args)?;
-    let mut structure = UnrollConfig::new(args.depth);
+    let default_depth = if args.model.is_baseline() { 1 } else { 10 };
+    let mut structure = UnrollConfig::new(args.depth.unwrap_or(default_depth));
     structure.shared = args.shared;
     structure.seed = args.seed;
     let autodiff = device.clone().autodiff();
@@ -295,6 +378,8 @@ fn run_train(args: &TrainArgs, device: &Device) -> Result<()> {
             fit::<GdnLayer>(spec, args, &data, device)
         }
         ModelArg::L2g => fit::<L2gLayer>(L2gSpec::default(), args, &data, device),
+        ModelArg::Gcn => fit::<GcnBaseline>(GcnSpec::default(), args, &data, device),
+        ModelArg::Gin => fit::<GinBaseline>(GinSpec::default(), args, &data, device),
     }
 }
 
@@ -335,6 +420,8 @@ fn run_predict(args: &PredictArgs, device: &Device) -> Result<()> {
         "glad" => predict_with::<GladLayer>(&args.checkpoint, obs, device)?,
         "gdn" => predict_with::<GdnLayer>(&args.checkpoint, obs, device)?,
         "l2g" => predict_with::<L2gLayer>(&args.checkpoint, obs, device)?,
+        "gcn" => predict_with::<GcnBaseline>(&args.checkpoint, obs, device)?,
+        "gin" => predict_with::<GinBaseline>(&args.checkpoint, obs, device)?,
         other => {
             return Err(GslError::invalid(
                 "checkpoint",
@@ -367,5 +454,53 @@ fn run_predict(args: &PredictArgs, device: &Device) -> Result<()> {
         )?;
     }
     eprintln!("wrote {}", args.output.display());
+    Ok(())
+}
+
+fn plot_with<L: UnrollingLayer>(
+    args: &PlotArgs,
+    data: &SupervisedDataset,
+    device: &Device,
+) -> Result<usize> {
+    let (model, _) = load_model::<L>(&args.checkpoint, device)?;
+    let options = PlotOptions {
+        panel_size: args.panel_size,
+        columns: None,
+        overwrite: args.overwrite,
+    };
+    let summary = plot_layers(&model, data, args.index, &args.output, &options, device)?;
+    Ok(summary.panels)
+}
+
+fn run_plot(args: &PlotArgs, device: &Device) -> Result<()> {
+    crate::io::refuse_existing("output", &args.output, args.overwrite)?;
+    let method = checkpoint_method(&args.checkpoint)?;
+    let sizes = SplitSizes::new(args.train, args.val, args.test);
+    let data = build_dataset(
+        args.dataset,
+        sizes,
+        args.signals,
+        args.nodes,
+        args.seed,
+        device,
+    )?;
+    let panels = match method.as_str() {
+        "glad" => plot_with::<GladLayer>(args, &data, device)?,
+        "gdn" => plot_with::<GdnLayer>(args, &data, device)?,
+        "l2g" => plot_with::<L2gLayer>(args, &data, device)?,
+        "gcn" => plot_with::<GcnBaseline>(args, &data, device)?,
+        "gin" => plot_with::<GinBaseline>(args, &data, device)?,
+        other => {
+            return Err(GslError::invalid(
+                "checkpoint",
+                format!("unknown method `{other}`"),
+            ));
+        }
+    };
+    eprintln!(
+        "wrote {} ({} layer panels + the true graph)",
+        args.output.display(),
+        panels - 1
+    );
     Ok(())
 }

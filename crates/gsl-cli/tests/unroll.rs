@@ -1,4 +1,4 @@
-//! End-to-end tests of `gsl unroll train | predict`.
+//! End-to-end tests of `gsl unroll train | predict | plot`.
 
 mod common;
 
@@ -146,4 +146,92 @@ fn bad_unroll_inputs_fail_cleanly() {
         dir.path().join("w.npy").to_str().unwrap(),
     ]);
     assert!(!out.status.success());
+}
+
+/// Width and height of a PNG file (after checking its signature).
+fn png_size(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    (be(&bytes[16..20]), be(&bytes[20..24]))
+}
+
+#[test]
+fn gnn_baselines_train_predict_and_plot() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("obs.csv");
+    write_observation(&input);
+    for model in ["gcn", "gin"] {
+        let ckpt = dir.path().join(model);
+        let ckpt_s = ckpt.to_str().unwrap();
+        let data = [
+            "--dataset",
+            "l2g-ba20",
+            "--train",
+            "4",
+            "--val",
+            "2",
+            "--test",
+            "2",
+            "--signals",
+            "100",
+        ];
+        let mut args = vec![
+            "unroll", "train", "--model", model, "--out", ckpt_s, "--epochs", "2", "--quiet",
+        ];
+        args.extend_from_slice(&data);
+        let out = gsl(&args);
+        assert!(out.status.success(), "{model}: {}", stderr(&out));
+        let meta = std::fs::read_to_string(ckpt.join("meta.json")).unwrap();
+        assert!(meta.contains(&format!("\"method\": \"{model}\"")), "{meta}");
+        // The baselines are one network: a deeper stack is refused.
+        let mut deep = args.clone();
+        deep.extend_from_slice(&["--depth", "2", "--overwrite"]);
+        let out = gsl(&deep);
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains("depth"), "{}", stderr(&out));
+
+        let w = dir.path().join(format!("{model}.npy"));
+        let out = gsl(&[
+            "unroll",
+            "predict",
+            "--checkpoint",
+            ckpt_s,
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            w.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{model}: {}", stderr(&out));
+
+        let png = dir.path().join(format!("{model}.png"));
+        let mut plot = vec![
+            "unroll",
+            "plot",
+            "--checkpoint",
+            ckpt_s,
+            "--index",
+            "1",
+            "--panel-size",
+            "40",
+            "--output",
+            png.to_str().unwrap(),
+        ];
+        plot.extend_from_slice(&data);
+        let out = gsl(&plot);
+        assert!(out.status.success(), "{model}: {}", stderr(&out));
+        // One layer + the target side by side: 2 panels of 20 × 2 px with 8 px gaps.
+        assert_eq!(png_size(&png), (8 + 2 * 48, 8 + 48));
+        // Never replaced without --overwrite; a graph index past the dataset is an error.
+        assert!(!gsl(&plot).status.success());
+        plot.push("--overwrite");
+        assert!(gsl(&plot).status.success());
+        let bad: Vec<&str> = plot
+            .iter()
+            .map(|a| if *a == "1" { "8" } else { a })
+            .collect();
+        let out = gsl(&bad);
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains("index"), "{}", stderr(&out));
+    }
 }

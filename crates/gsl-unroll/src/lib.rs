@@ -17,7 +17,10 @@
 //! - [`train`]: training, threshold selection, evaluation, checkpoints;
 //! - [`glad`]: GLAD (λ- and ρ-networks around GLAD's alternating-minimisation step);
 //! - [`gdn`]: GDN (truncated proximal-gradient deconvolution, multi-channel);
-//! - [`l2g`]: the unrolled primal–dual splitting of the log model (L2G's "Unrolling").
+//! - [`l2g`]: the unrolled primal–dual splitting of the log model (L2G's "Unrolling");
+//! - [`gnn`]: the GCN and GIN graph-learning baselines (degree features, inner-product decoder,
+//!   BCE), as depth-1 layers of the same framework;
+//! - [`plot`]: per-layer plots (every layer's estimate of one graph next to the true graph, PNG).
 //!
 //! ## Example
 //!
@@ -43,8 +46,10 @@
 
 pub mod gdn;
 pub mod glad;
+pub mod gnn;
 pub mod l2g;
 pub mod layer;
 pub mod loss;
+pub mod plot;
 pub mod train;
 pub mod unrolled;
