@@ -15,6 +15,11 @@ use rand_distr::{Distribution, Normal, Uniform};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+/// Extra training-loss terms of a layer (e.g. the TopoDiffVAE's reconstruction and KL terms):
+/// `(name, value [1])` pairs, already weighted; they are added to the discounted loss and
+/// recorded under their names.
+pub type AuxiliaryLoss = Vec<(String, Tensor<1>)>;
+
 /// Where a layer sits in the stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {
@@ -89,6 +94,25 @@ pub trait UnrollingLayer: Module + ModuleDisplay + Sized {
         position: Position,
     ) -> Result<Self::State>;
 
+    /// One layer during training, when the true graphs `target` `[B, N, N]` are known: the next
+    /// state and the layer's auxiliary loss terms (named `[1]` tensors, already weighted), which
+    /// training adds to the discounted per-layer loss.
+    ///
+    /// The default is [`UnrollingLayer::forward`] with no extra term, so a method whose layers
+    /// behave alike in training and evaluation writes nothing here. L2G's last layer overrides
+    /// it: its TopoDiffVAE encodes the topology difference to the true graph and contributes
+    /// its reconstruction and KL terms ([`crate::topovae`]).
+    fn forward_train(
+        &self,
+        spec: &Self::Spec,
+        input: &Self::Input,
+        state: Self::State,
+        position: Position,
+        _target: &Tensor<3>,
+    ) -> Result<(Self::State, AuxiliaryLoss)> {
+        Ok((self.forward(spec, input, state, position)?, Vec::new()))
+    }
+
     /// The graph estimate `[B, N, N]` carried by a state.
     fn output(spec: &Self::Spec, state: &Self::State) -> Result<Tensor<3>>;
 
@@ -127,6 +151,22 @@ pub fn normal_tensor<const D: usize>(
     let normal = Normal::new(mean, std.max(0.0)).unwrap_or_else(|_| Normal::new(0.0, 1.0).unwrap());
     let values: Vec<f32> = (0..count).map(|_| normal.sample(rng) as f32).collect();
     Tensor::from_data(TensorData::new(values, shape), device)
+}
+
+/// A learnable tensor of the given shape drawn on the host from `U[−bound, bound]` (Glorot and
+/// PyTorch-default initialisations are uniform draws with a fan-dependent bound).
+pub fn uniform_param<const D: usize>(
+    shape: [usize; D],
+    bound: f64,
+    rng: &mut StdRng,
+    device: &Device,
+) -> Param<Tensor<D>> {
+    let count = shape.iter().product();
+    let values: Vec<f32> = match Uniform::new_inclusive(-bound.abs(), bound.abs()) {
+        Ok(u) => (0..count).map(|_| u.sample(rng) as f32).collect(),
+        Err(_) => vec![0.0; count],
+    };
+    Param::from_tensor(Tensor::from_data(TensorData::new(values, shape), device))
 }
 
 /// A scalar learnable parameter `[1]` equal to `value + U[−noise, noise]`.

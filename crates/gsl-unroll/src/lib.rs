@@ -17,7 +17,9 @@
 //! - [`train`]: training, threshold selection, evaluation, checkpoints;
 //! - [`glad`]: GLAD (λ- and ρ-networks around GLAD's alternating-minimisation step);
 //! - [`gdn`]: GDN (truncated proximal-gradient deconvolution, multi-channel);
-//! - [`l2g`]: the unrolled primal–dual splitting of the log model (L2G's "Unrolling");
+//! - [`l2g`]: the unrolled primal–dual splitting of the log model (L2G's "Unrolling") and the
+//!   full L2G whose last layer is the TopoDiffVAE;
+//! - [`topovae`]: TopoDiffVAE (graph-convolution encoder of topology differences, MLP decoder);
 //! - [`gnn`]: the GCN and GIN graph-learning baselines (degree features, inner-product decoder,
 //!   BCE), as depth-1 layers of the same framework;
 //! - [`plot`]: per-layer plots (every layer's estimate of one graph next to the true graph, PNG).
@@ -51,5 +53,6 @@ pub mod l2g;
 pub mod layer;
 pub mod loss;
 pub mod plot;
+pub mod topovae;
 pub mod train;
 pub mod unrolled;

@@ -3,6 +3,7 @@
 //! One epoch (pyGSL's `graph_unrolling_base`, with its defects fixed):
 //!
 //! 1. for every training batch: the per-layer loss ([`crate::loss::unrolled_loss`]) plus
+//!    the layers' auxiliary terms ([`crate::layer::UnrollingLayer::forward_train`]) plus
 //!    `l2_reg · Σθ²`, backward, optional global-norm clipping, an Adam step, the layers'
 //!    projections ([`crate::layer::UnrollingLayer::project`]), and the **resampling** of the
 //!    shallowest layer whose output collapsed to all zeros;
@@ -505,13 +506,19 @@ pub fn train<L: UnrollingLayer>(
         let shuffle = derive_seed(config.seed, epoch as u64);
         for batch in data.batches(Split::Train, config.batch_size, Some(shuffle), device)? {
             check_batch(&batch)?;
-            let outputs = model.forward_layers(batch.observation.clone())?;
+            let forward = model.forward_train(batch.observation.clone(), batch.target.clone())?;
+            let outputs = forward.outputs;
             let preds = outputs
                 .iter()
                 .map(|o| loss_vectors::<L>(o.clone()))
                 .collect::<Result<Vec<_>>>()?;
             let target = loss_vectors::<L>(batch.target.clone())?;
             let mut loss = unrolled_loss(config.loss, config.weighting, &preds, target)?;
+            // Layers' own terms (L2G's VAE reconstruction and KL), added as they come.
+            for (name, term) in forward.auxiliary {
+                loss.parts.push((name, term.clone().detach()));
+                loss.total = loss.total.add(term);
+            }
             if config.l2_reg > 0.0 {
                 let penalty = model.squared_norm(device).mul_scalar(config.l2_reg);
                 loss.parts.push(("l2".into(), penalty.clone().detach()));

@@ -7,7 +7,7 @@ use gsl_core::train::{derive_seed, seeded_rng};
 use gsl_core::{GslError, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::layer::{Position, UnrollingLayer};
+use crate::layer::{AuxiliaryLoss, Position, UnrollingLayer};
 
 /// Structure of an unrolled network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +40,15 @@ impl UnrollConfig {
         }
         Ok(())
     }
+}
+
+/// What [`Unrolled::forward_train`] returns.
+#[derive(Debug, Clone)]
+pub struct TrainForward {
+    /// Every layer's estimate `[B, N, N]`, first layer first.
+    pub outputs: Vec<Tensor<3>>,
+    /// The layers' auxiliary loss terms, in layer order.
+    pub auxiliary: AuxiliaryLoss,
 }
 
 /// `D` unrolled layers of method `L`.
@@ -105,25 +114,50 @@ impl<L: UnrollingLayer> Unrolled<L> {
         }
     }
 
-    /// The estimate of every layer, `D` tensors `[B, N, N]`, for observations `[B, N, N]`.
+    /// The estimate of every layer, `D` tensors `[B, N, N]`, for observations `[B, N, N]`
+    /// (evaluation: every layer's [`UnrollingLayer::forward`]).
     ///
     /// Errors: the method's checks of the observations, a layer's error.
     pub fn forward_layers(&self, observation: Tensor<3>) -> Result<Vec<Tensor<3>>> {
+        Ok(self.run(observation, None)?.outputs)
+    }
+
+    /// The training pass: every layer's [`UnrollingLayer::forward_train`] with the true graphs
+    /// `target` `[B, N, N]` at hand, giving every layer's estimate and the layers' auxiliary
+    /// loss terms (empty for methods without any).
+    ///
+    /// Errors: `target` not of the observation's shape, the method's checks of the
+    /// observations, a layer's error.
+    pub fn forward_train(&self, observation: Tensor<3>, target: Tensor<3>) -> Result<TrainForward> {
+        let [b, n, n2] = observation.dims();
+        gsl_core::tensor::ensure_shape(&target, [b, n, n2], "target")?;
+        self.run(observation, Some(&target))
+    }
+
+    fn run(&self, observation: Tensor<3>, target: Option<&Tensor<3>>) -> Result<TrainForward> {
         let input = L::prepare(&self.spec, observation)?;
         let mut state = L::initial_state(&self.spec, &input, self.extra.as_ref())?;
         let mut outputs = Vec::with_capacity(self.depth());
+        let mut auxiliary = Vec::new();
         for index in 0..self.depth() {
             let position = Position {
                 index,
                 depth: self.depth(),
                 shared: self.config.shared,
             };
-            state = self
-                .layer(index)
-                .forward(&self.spec, &input, state, position)?;
+            let layer = self.layer(index);
+            state = match target {
+                None => layer.forward(&self.spec, &input, state, position)?,
+                Some(target) => {
+                    let (next, aux) =
+                        layer.forward_train(&self.spec, &input, state, position, target)?;
+                    auxiliary.extend(aux);
+                    next
+                }
+            };
             outputs.push(L::output(&self.spec, &state)?);
         }
-        Ok(outputs)
+        Ok(TrainForward { outputs, auxiliary })
     }
 
     /// The last layer's estimate `[B, N, N]`.

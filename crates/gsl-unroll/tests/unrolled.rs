@@ -1,9 +1,8 @@
 //! Properties of the unrolling framework and of its three methods, on small problems.
 
-use std::collections::HashSet;
+mod common;
 
-use burn::module::{Module, ModuleVisitor, Param, ParamId};
-use burn::optim::GradientsParams;
+use burn::module::{Module, Param};
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor};
 use gsl_core::metrics::{ThresholdMetric, best_threshold};
@@ -158,33 +157,6 @@ fn glad_layer_is_the_gsl_mb_step() {
     assert_eq!(max_abs_diff(theta, expected), 0.0);
 }
 
-/// Collects the ids of every parameter and checks their gradients.
-struct GradCheck<'a> {
-    grads: &'a GradientsParams,
-    seen: HashSet<ParamId>,
-    missing: usize,
-    non_finite: usize,
-    total: f64,
-}
-
-impl ModuleVisitor for GradCheck<'_> {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        if !self.seen.insert(param.id) {
-            return;
-        }
-        match self.grads.get::<D>(param.id) {
-            None => self.missing += 1,
-            Some(g) => {
-                let values = to_vec_f32(g);
-                if values.iter().any(|v| !v.is_finite()) {
-                    self.non_finite += 1;
-                }
-                self.total += values.iter().map(|v| f64::from(v * v)).sum::<f64>();
-            }
-        }
-    }
-}
-
 fn check_gradients<L: UnrollingLayer>(model: &Unrolled<L>, data: &SupervisedDataset, d: &Device) {
     let batch = data.batch(&[0, 1], d).unwrap();
     let outputs = model.forward_layers(batch.observation.clone()).unwrap();
@@ -199,19 +171,7 @@ fn check_gradients<L: UnrollingLayer>(model: &Unrolled<L>, data: &SupervisedData
         batch.target_halfvec().unwrap(),
     )
     .unwrap();
-    let grads = GradientsParams::from_grads(loss.total.backward(), model);
-    let mut check = GradCheck {
-        grads: &grads,
-        seen: HashSet::new(),
-        missing: 0,
-        non_finite: 0,
-        total: 0.0,
-    };
-    model.visit(&mut check);
-    assert!(!check.seen.is_empty());
-    assert_eq!(check.missing, 0, "{}: parameters without gradient", L::NAME);
-    assert_eq!(check.non_finite, 0, "{}: non-finite gradients", L::NAME);
-    assert!(check.total > 0.0, "{}: all gradients are zero", L::NAME);
+    common::assert_gradients(model, loss.total, L::NAME);
 }
 
 #[test]
