@@ -146,8 +146,8 @@ pub fn cholesky(a: Tensor<3>) -> Result<Cholesky> {
 
 /// [`cholesky`] without the input checks (for callers that validated once).
 ///
-/// On a plain (non-autodiff) Flex device with `f32` data the factorisations run on the host,
-/// one matrix per rayon task ([`host_cholesky`]): the block recursion costs `O(N)` tiny tensor
+/// On a plain (non-autodiff) Flex device with `f32` data the factorisations run on the host
+/// (left-looking, one matrix per rayon task): the block recursion costs `O(N)` tiny tensor
 /// ops per factorisation, which dominates at the sizes graphical lasso batches (a `[64, 100,
 /// 100]` batch took ~21 ms as tensor ops). Autodiff devices and GPUs keep the tensor recursion,
 /// which is differentiable.
