@@ -21,7 +21,7 @@ use gsl::data::loaders::{Matrix, read_matrix, write_matrix};
 use gsl::data::supervised::{Recipe, SplitSizes, SupervisedDataset};
 use gsl::unroll::gdn::{GdnLayer, GdnSpec};
 use gsl::unroll::glad::{GladLayer, GladSpec};
-use gsl::unroll::l2g::{L2gLayer, L2gSpec};
+use gsl::unroll::l2g::{L2gLayer, L2gSpec, L2gVaeLayer, L2gVaeSpec};
 use gsl::unroll::layer::UnrollingLayer;
 use gsl::unroll::loss::{LayerWeighting, LossKind};
 use gsl::unroll::train::{
@@ -57,6 +57,8 @@ pub enum ModelArg {
     Gdn,
     /// Unrolled primal–dual splitting of the log model (L2G's unrolling).
     L2g,
+    /// The full L2G: unrolled PDS whose last layer is the TopoDiffVAE.
+    L2gVae,
 }
 
 /// The dataset recipes of `gsl::data::supervised`.
@@ -114,7 +116,7 @@ pub struct TrainArgs {
     /// Graphs per optimiser step.
     #[arg(long, default_value_t = 32)]
     pub batch_size: usize,
-    /// Learning rate (method default when absent: 0.03 GLAD, 0.01 GDN, 0.03 L2G).
+    /// Learning rate (method default when absent: 0.03 GLAD, 0.01 GDN, 0.03 L2G, 0.01 L2G-VAE).
     #[arg(long)]
     pub lr: Option<f64>,
     /// Loss: se, nse, ae, hinge or bce (method default when absent: se GLAD/GDN, nse L2G).
@@ -194,6 +196,12 @@ fn train_config(args: &TrainArgs) -> Result<TrainConfig> {
             c.weighting = LayerWeighting::Discounted { discount: 0.9 };
             c.schedule = LrSchedule::Exponential { gamma: 0.95 };
             c.learning_rate = 0.03;
+        }
+        // Full L2G (authors' main_L2G.py): as L2G, with Adam lr 1e-2.
+        ModelArg::L2gVae => {
+            c.loss = LossKind::Nse;
+            c.weighting = LayerWeighting::Discounted { discount: 0.9 };
+            c.schedule = LrSchedule::Exponential { gamma: 0.95 };
         }
     }
     if let Some(lr) = args.lr {
@@ -295,6 +303,9 @@ fn run_train(args: &TrainArgs, device: &Device) -> Result<()> {
             fit::<GdnLayer>(spec, args, &data, device)
         }
         ModelArg::L2g => fit::<L2gLayer>(L2gSpec::default(), args, &data, device),
+        ModelArg::L2gVae => {
+            fit::<L2gVaeLayer>(L2gVaeSpec::new(data.num_nodes), args, &data, device)
+        }
     }
 }
 
@@ -335,6 +346,7 @@ fn run_predict(args: &PredictArgs, device: &Device) -> Result<()> {
         "glad" => predict_with::<GladLayer>(&args.checkpoint, obs, device)?,
         "gdn" => predict_with::<GdnLayer>(&args.checkpoint, obs, device)?,
         "l2g" => predict_with::<L2gLayer>(&args.checkpoint, obs, device)?,
+        "l2g-vae" => predict_with::<L2gVaeLayer>(&args.checkpoint, obs, device)?,
         other => {
             return Err(GslError::invalid(
                 "checkpoint",
