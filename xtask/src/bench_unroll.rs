@@ -1,15 +1,17 @@
 //! `cargo xtask bench l2g | gdn | glad [--quick | --full]` (one part each) and
-//! `cargo xtask bench unroll [--dataset l2g|gdn|glad]` (all parts, or the one named): the
+//! `cargo xtask bench unroll [--dataset l2g|l2g-ws50|gdn|glad]` (all parts, or the one named): the
 //! unrolled networks of gsl-unroll on their papers' data recipes, against the model-based
 //! baselines at their best validated parameter and the GCN / GIN baselines of
 //! [`gsl::unroll::gnn`].
 //!
-//! - `l2g`: the unrolled PDS on L2G's BA20 set (lognormal weights, 3000 signals); test GMSE,
+//! - `l2g`: the full L2G (unrolled PDS whose last layer is the TopoDiffVAE) and the unrolled PDS
+//!   on L2G's BA20 set (lognormal weights, 3000 signals), the same data for both; test GMSE,
 //!   AUC and AUPR (mean ± 95 % normal-approximation half-width, 1.96 standard errors) and the
 //!   training time per epoch. Published (Pu et al. 2021, 20 layers, 6400 training graphs):
-//!   unrolling 0.1059 ± 0.0050, L2G 0.0391 ± 0.0029. GCN and GIN rows: the same data and
+//!   L2G 0.0391 ± 0.0029, unrolling 0.1059 ± 0.0050. GCN and GIN rows: the same data and
 //!   epochs, BCE on the edge indicator (their GMSE compares edge probabilities with weights, so
-//!   read their AUC / AUPR).
+//!   read their AUC / AUPR). `l2g-ws50` (only when named): the same two models on WS N = 50
+//!   (published L2G 0.0929 ± 0.0029).
 //! - `gdn`: GDN on the diffusion set (geometric N = 68); test error and F1 at the validation
 //!   threshold, against hard thresholding of the observation at its validated threshold, the
 //!   graphical lasso and network deconvolution at their validated parameters
@@ -19,7 +21,7 @@
 //!   the α of a small grid that is best on the validation set.
 //!
 //! Sizes. `--full` (also the default without `--quick`) runs the published protocols:
-//! `l2g` 6400 / 1600 / 64 BA20 graphs of 3000 signals, 20 layers, 100 epochs (L2G's README);
+//! `l2g` (and `l2g-ws50`) 6400 / 1600 / 64 graphs of 3000 signals, 20 layers, 100 epochs (L2G's README);
 //! `gdn` 913 / 500 / 500 geometric N = 68 graphs of 50 signals, 8 layers × 4 channels, 100
 //! epochs, and 20 graphs of N = 500; `glad` 1000 / 100 / 100 ER N = 100 graphs of 500 samples,
 //! 30 layers, 40 epochs. `--quick` shrinks the datasets and epochs so each part runs in about
@@ -37,7 +39,7 @@ use gsl::mb::glasso::{GlassoConfig, graphical_lasso};
 use gsl::unroll::gdn::{GdnLayer, GdnSpec};
 use gsl::unroll::glad::{GladLayer, GladSpec};
 use gsl::unroll::gnn::{GcnBaseline, GcnSpec, GinBaseline, GinSpec, gnn_train_config};
-use gsl::unroll::l2g::{L2gLayer, L2gSpec};
+use gsl::unroll::l2g::{L2gLayer, L2gSpec, L2gVaeLayer, L2gVaeSpec};
 use gsl::unroll::layer::UnrollingLayer;
 use gsl::unroll::loss::{LayerWeighting, LossKind};
 use gsl::unroll::train::{SplitMetrics, TrainConfig, TrainReport, evaluate_split, train};
@@ -96,8 +98,56 @@ fn gnn_rows(
     Ok(serde_json::json!({ "gcn": gcn, "gin": gin }))
 }
 
+/// One BA20 / WS50 row: test GMSE with AUC and AUPR (95 % half-widths) and the time per epoch.
+fn l2g_row(name: &str, size: &str, report: &TrainReport, published: &str) -> Result<Row, String> {
+    let test = test_of(report)?;
+    let published = if published.is_empty() {
+        String::new()
+    } else {
+        format!("; published {published}")
+    };
+    Ok(Row {
+        name: format!("l2g {name}: test GMSE"),
+        size: size.to_string(),
+        millis: per_epoch_ms(report),
+        rate: test.gmse.mean,
+        unit: "GMSE".into(),
+        note: format!(
+            "{}; AUC {}; AUPR {}{published} (ms = per epoch)",
+            ci(&test.gmse),
+            test.auc.as_ref().map(ci).unwrap_or_default(),
+            test.average_precision.as_ref().map(ci).unwrap_or_default()
+        ),
+    })
+}
+
+/// Trains an unrolled L2G model of `depth` layers with the authors' protocol (normalised loss,
+/// discount 0.9, batch 32, exponential decay 0.95) at learning rate `lr`.
+fn fit_l2g<L: UnrollingLayer>(
+    spec: L::Spec,
+    data: &SupervisedDataset,
+    depth: usize,
+    epochs: usize,
+    lr: f64,
+    device: &Device,
+) -> Result<TrainReport, String> {
+    let mut config = TrainConfig::new(epochs);
+    config.loss = LossKind::Nse;
+    config.weighting = LayerWeighting::Discounted { discount: 0.9 };
+    config.schedule = LrSchedule::Exponential { gamma: 0.95 };
+    config.learning_rate = lr;
+    config.batch_size = 32;
+    let model = Unrolled::<L>::new(spec, UnrollConfig::new(depth), device).map_err(err)?;
+    let (_, report) = train(model, data, &config, device, |_| {}).map_err(err)?;
+    Ok(report)
+}
+
+/// L2G on BA20 (`ws50`: false) or WS50: the full L2G (TopoDiffVAE last layer, Adam lr 1e-2 as
+/// in the authors' `main_L2G.py`) and the unrolled PDS (lr 0.03), on the same data; on BA20
+/// also the GCN and GIN baselines.
 fn bench_l2g(
     quick: bool,
+    ws50: bool,
     device: &Device,
     rows: &mut Vec<Row>,
 ) -> Result<serde_json::Value, String> {
@@ -106,53 +156,40 @@ fn bench_l2g(
     } else {
         (SplitSizes::l2g(), 20, 100)
     };
-    let data = Recipe::l2g_ba20(sizes, 3000, 0)
-        .build(device)
-        .map_err(err)?;
-    let mut config = TrainConfig::new(epochs);
-    config.loss = LossKind::Nse;
-    config.weighting = LayerWeighting::Discounted { discount: 0.9 };
-    config.schedule = LrSchedule::Exponential { gamma: 0.95 };
-    config.learning_rate = 0.03;
-    config.batch_size = 32;
-    let model = Unrolled::<L2gLayer>::new(L2gSpec::default(), UnrollConfig::new(depth), device)
-        .map_err(err)?;
-    let (_, report) = train(model, &data, &config, device, |_| {}).map_err(err)?;
-    let test = test_of(&report)?;
+    let (recipe, label, nodes, published_full, published_pds) = if ws50 {
+        (
+            Recipe::l2g_ws50(sizes, 3000, 0),
+            "WS50",
+            50,
+            "0.0929 ± 0.0029",
+            "",
+        )
+    } else {
+        (
+            Recipe::l2g_ba20(sizes, 3000, 0),
+            "BA20",
+            20,
+            "0.0391 ± 0.0029",
+            "0.1059 ± 0.0050",
+        )
+    };
+    let data = recipe.build(device).map_err(err)?;
     let size = format!(
-        "BA20, {} / {} / {} graphs, {depth} layers, {epochs} epochs",
+        "{label}, {} / {} / {} graphs, {depth} layers, {epochs} epochs",
         sizes.train, sizes.val, sizes.test
     );
-    rows.push(Row {
-        name: "l2g unrolled PDS: test GMSE".into(),
-        size: size.clone(),
-        millis: per_epoch_ms(&report),
-        rate: test.gmse.mean,
-        unit: "GMSE".into(),
-        note: format!(
-            "{}; AUC {}; AUPR {}; published 0.1059 ± 0.0050 (ms = per epoch)",
-            ci(&test.gmse),
-            test.auc.as_ref().map(ci).unwrap_or_default(),
-            test.average_precision.as_ref().map(ci).unwrap_or_default()
-        ),
-    });
-    let baselines = gnn_rows(&data, epochs, 32, device, rows, |name, r| {
-        let test = test_of(r)?;
-        Ok(Row {
-            name: format!("l2g {name}: test GMSE"),
-            size: size.clone(),
-            millis: per_epoch_ms(r),
-            rate: test.gmse.mean,
-            unit: "GMSE".into(),
-            note: format!(
-                "{}; AUC {}; AUPR {} (ms = per epoch)",
-                ci(&test.gmse),
-                test.auc.as_ref().map(ci).unwrap_or_default(),
-                test.average_precision.as_ref().map(ci).unwrap_or_default()
-            ),
-        })
-    })?;
-    Ok(serde_json::json!({ "size": size, "report": report, "baselines": baselines }))
+    let full = fit_l2g::<L2gVaeLayer>(L2gVaeSpec::new(nodes), &data, depth, epochs, 0.01, device)?;
+    rows.push(l2g_row("full (TopoDiffVAE)", &size, &full, published_full)?);
+    let pds = fit_l2g::<L2gLayer>(L2gSpec::default(), &data, depth, epochs, 0.03, device)?;
+    rows.push(l2g_row("unrolled PDS", &size, &pds, published_pds)?);
+    let baselines = if ws50 {
+        serde_json::Value::Null
+    } else {
+        gnn_rows(&data, epochs, 32, device, rows, |name, r| {
+            l2g_row(name, &size, r, "")
+        })?
+    };
+    Ok(serde_json::json!({ "size": size, "l2g_vae": full, "report": pds, "baselines": baselines }))
 }
 
 fn geometric(n: usize) -> Result<GraphSource, String> {
@@ -394,14 +431,19 @@ pub fn run(quick: bool, device_name: &str, dataset: Option<&str>) -> Result<(), 
         .autodiff();
     let parts: Vec<&str> = match dataset {
         None => vec!["l2g", "gdn", "glad"],
-        Some(name @ ("l2g" | "gdn" | "glad")) => vec![name],
-        Some(other) => return Err(format!("unknown part `{other}` (l2g | gdn | glad)")),
+        Some(name @ ("l2g" | "l2g-ws50" | "gdn" | "glad")) => vec![name],
+        Some(other) => {
+            return Err(format!(
+                "unknown part `{other}` (l2g | l2g-ws50 | gdn | glad)"
+            ));
+        }
     };
     let mut rows = Vec::new();
     let mut json = serde_json::Map::new();
     for part in parts {
         let value = match part {
-            "l2g" => bench_l2g(quick, &device, &mut rows)?,
+            "l2g" => bench_l2g(quick, false, &device, &mut rows)?,
+            "l2g-ws50" => bench_l2g(quick, true, &device, &mut rows)?,
             "gdn" => bench_gdn(quick, &device, &mut rows)?,
             _ => bench_glad(quick, &device, &mut rows)?,
         };

@@ -24,7 +24,7 @@ use gsl::data::supervised::{Recipe, SplitSizes, SupervisedDataset};
 use gsl::unroll::gdn::{GdnLayer, GdnSpec};
 use gsl::unroll::glad::{GladLayer, GladSpec};
 use gsl::unroll::gnn::{GcnBaseline, GcnSpec, GinBaseline, GinSpec};
-use gsl::unroll::l2g::{L2gLayer, L2gSpec};
+use gsl::unroll::l2g::{L2gLayer, L2gSpec, L2gVaeLayer, L2gVaeSpec};
 use gsl::unroll::layer::UnrollingLayer;
 use gsl::unroll::loss::{LayerWeighting, LossKind};
 use gsl::unroll::plot::{PlotOptions, plot_layers};
@@ -63,6 +63,8 @@ pub enum ModelArg {
     Gdn,
     /// Unrolled primal–dual splitting of the log model (L2G's unrolling).
     L2g,
+    /// The full L2G: unrolled PDS whose last layer is the TopoDiffVAE.
+    L2gVae,
     /// GCN baseline (degree features, inner-product decoder, BCE; depth 1).
     Gcn,
     /// GIN baseline (GIN-0 with batch norm, inner-product decoder, BCE; depth 1).
@@ -131,7 +133,8 @@ pub struct TrainArgs {
     /// Graphs per optimiser step.
     #[arg(long, default_value_t = 32)]
     pub batch_size: usize,
-    /// Learning rate (method default when absent: 0.03 GLAD, 0.01 GDN, 0.03 L2G, 0.01 GCN/GIN).
+    /// Learning rate (method default when absent: 0.03 GLAD, 0.01 GDN, 0.03 L2G, 0.01 L2G-VAE,
+    /// 0.01 GCN/GIN).
     #[arg(long)]
     pub lr: Option<f64>,
     /// Loss: se, nse, ae, hinge or bce (method default when absent: se GLAD/GDN, nse L2G,
@@ -272,6 +275,12 @@ fn train_config(args: &TrainArgs) -> Result<TrainConfig> {
             c.schedule = LrSchedule::Exponential { gamma: 0.95 };
             c.learning_rate = 0.03;
         }
+        // Full L2G (authors' main_L2G.py): as L2G, with Adam lr 1e-2.
+        ModelArg::L2gVae => {
+            c.loss = LossKind::Nse;
+            c.weighting = LayerWeighting::Discounted { discount: 0.9 };
+            c.schedule = LrSchedule::Exponential { gamma: 0.95 };
+        }
         // pyGSL's GCN / GIN: binary cross-entropy on the only layer, Adam lr 0.01.
         ModelArg::Gcn | ModelArg::Gin => {
             c.loss = LossKind::Bce;
@@ -378,6 +387,9 @@ fn run_train(args: &TrainArgs, device: &Device) -> Result<()> {
             fit::<GdnLayer>(spec, args, &data, device)
         }
         ModelArg::L2g => fit::<L2gLayer>(L2gSpec::default(), args, &data, device),
+        ModelArg::L2gVae => {
+            fit::<L2gVaeLayer>(L2gVaeSpec::new(data.num_nodes), args, &data, device)
+        }
         ModelArg::Gcn => fit::<GcnBaseline>(GcnSpec::default(), args, &data, device),
         ModelArg::Gin => fit::<GinBaseline>(GinSpec::default(), args, &data, device),
     }
@@ -420,6 +432,7 @@ fn run_predict(args: &PredictArgs, device: &Device) -> Result<()> {
         "glad" => predict_with::<GladLayer>(&args.checkpoint, obs, device)?,
         "gdn" => predict_with::<GdnLayer>(&args.checkpoint, obs, device)?,
         "l2g" => predict_with::<L2gLayer>(&args.checkpoint, obs, device)?,
+        "l2g-vae" => predict_with::<L2gVaeLayer>(&args.checkpoint, obs, device)?,
         "gcn" => predict_with::<GcnBaseline>(&args.checkpoint, obs, device)?,
         "gin" => predict_with::<GinBaseline>(&args.checkpoint, obs, device)?,
         other => {
@@ -488,6 +501,7 @@ fn run_plot(args: &PlotArgs, device: &Device) -> Result<()> {
         "glad" => plot_with::<GladLayer>(args, &data, device)?,
         "gdn" => plot_with::<GdnLayer>(args, &data, device)?,
         "l2g" => plot_with::<L2gLayer>(args, &data, device)?,
+        "l2g-vae" => plot_with::<L2gVaeLayer>(args, &data, device)?,
         "gcn" => plot_with::<GcnBaseline>(args, &data, device)?,
         "gin" => plot_with::<GinBaseline>(args, &data, device)?,
         other => {

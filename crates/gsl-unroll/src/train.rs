@@ -133,7 +133,8 @@ impl TrainConfig {
 pub struct SplitMetrics {
     /// Number of graphs.
     pub graphs: usize,
-    /// The training loss (weighted over layers) on this split, mean over graphs.
+    /// The training loss (weighted over layers) on this split, mean over graphs; without the
+    /// layers' auxiliary terms, which need the true graph inside the model.
     pub loss: f64,
     /// The threshold of the classification metrics (`|ŷ| > threshold` is an edge).
     pub threshold: f32,
