@@ -207,7 +207,13 @@ struct SquaredNorm {
 
 impl ModuleVisitor for SquaredNorm {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let term = param.val().square().sum();
+        let value = param.val();
+        // Buffers such as batch norms' running statistics are visited as float tensors too;
+        // on an autodiff device they are the tensors that do not require a gradient.
+        if value.is_autodiff() && !value.is_require_grad() {
+            return;
+        }
+        let term = value.square().sum();
         self.total = Some(match self.total.take() {
             None => term,
             Some(acc) => acc.add(term),

@@ -271,6 +271,35 @@ fn gin_gradients_reach_every_parameter() {
     gradients_reach_every_parameter::<GinBaseline>(small_gin(), 2 * (4 + 4));
 }
 
+#[test]
+fn l2_penalty_ignores_batch_norm_running_statistics() {
+    // A training-mode forward pass moves the running statistics of GIN's batch norms but no
+    // parameter, so the penalty must not change; and it equals the sum of squares of the
+    // tensors that require a gradient, computed independently here.
+    struct Learnable(f64);
+    impl ModuleVisitor for Learnable {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if param.val().is_require_grad() {
+                self.0 += to_vec_f32(param.val())
+                    .iter()
+                    .map(|&x| (x as f64) * (x as f64))
+                    .sum::<f64>();
+            }
+        }
+    }
+    let d = flex().autodiff();
+    let data = data(10, SplitSizes::new(4, 1, 1), &d);
+    let batch = data.batch(&[0, 1, 2, 3], &d).unwrap();
+    let model = Unrolled::<GinBaseline>::new(small_gin(), UnrollConfig::new(1), &d).unwrap();
+    let before = to_vec_f32(model.squared_norm(&d))[0] as f64;
+    let mut expected = Learnable(0.0);
+    model.visit(&mut expected);
+    assert!((before - expected.0).abs() <= 1e-4 * expected.0, "{before} vs {}", expected.0);
+    model.forward(batch.observation.mul_scalar(50.0)).unwrap();
+    let after = to_vec_f32(model.squared_norm(&d))[0] as f64;
+    assert!((after - before).abs() <= 1e-6 * before, "{before} -> {after}");
+}
+
 fn training_lowers_the_loss<L: UnrollingLayer>(spec: L::Spec) {
     let d = flex().autodiff();
     let data = data(10, SplitSizes::new(8, 4, 4), &d);
