@@ -6,11 +6,11 @@ use common::{gsl, read_edges_csv, stderr};
 
 use std::path::Path;
 
-/// A 20 × 20 matrix of squared distances between points on a line (an L2G observation).
-fn write_observation(path: &Path) {
-    let rows: Vec<String> = (0..20)
+/// An `n × n` matrix of squared distances between points on a line (an L2G observation).
+fn write_observation(path: &Path, n: usize) {
+    let rows: Vec<String> = (0..n)
         .map(|i| {
-            (0..20)
+            (0..n)
                 .map(|j| {
                     let d = (i as f32 - j as f32) / 10.0;
                     format!("{}", d * d)
@@ -22,40 +22,57 @@ fn write_observation(path: &Path) {
     std::fs::write(path, rows.join("\n")).unwrap();
 }
 
+/// `gsl unroll train` of `model` on a tiny BA20 set (8 / 4 / 4 graphs, 3 layers, 2 epochs).
+fn train_tiny<'a>(model: &'a str, ckpt: &'a str, extra: &[&'a str]) -> std::process::Output {
+    let mut args = vec![
+        "unroll",
+        "train",
+        "--model",
+        model,
+        "--dataset",
+        "l2g-ba20",
+        "--out",
+        ckpt,
+        "--epochs",
+        "2",
+        "--depth",
+        "3",
+        "--train",
+        "8",
+        "--val",
+        "4",
+        "--test",
+        "4",
+        "--signals",
+        "200",
+        "--batch-size",
+        "4",
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    gsl(&args)
+}
+
+/// `gsl unroll predict` with a checkpoint, an input matrix and an output path.
+fn predict(ckpt: &str, input: &Path, output: &Path) -> std::process::Output {
+    gsl(&[
+        "unroll",
+        "predict",
+        "--checkpoint",
+        ckpt,
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+    ])
+}
+
 #[test]
 fn train_writes_a_checkpoint_that_predict_uses() {
     let dir = tempfile::tempdir().unwrap();
     let ckpt = dir.path().join("ckpt");
     let ckpt_s = ckpt.to_str().unwrap();
-    let train = |extra: &[&str]| {
-        let mut args = vec![
-            "unroll",
-            "train",
-            "--model",
-            "l2g",
-            "--dataset",
-            "l2g-ba20",
-            "--out",
-            ckpt_s,
-            "--epochs",
-            "2",
-            "--depth",
-            "3",
-            "--train",
-            "8",
-            "--val",
-            "4",
-            "--test",
-            "4",
-            "--signals",
-            "200",
-            "--batch-size",
-            "4",
-            "--quiet",
-        ];
-        args.extend_from_slice(extra);
-        gsl(&args)
-    };
+    let train = |extra: &[&str]| train_tiny("l2g", ckpt_s, extra);
     let out = train(&[]);
     assert!(out.status.success(), "{}", stderr(&out));
     for file in ["model.bpk", "meta.json", "history.json"] {
@@ -69,19 +86,8 @@ fn train_writes_a_checkpoint_that_predict_uses() {
     assert!(stderr(&again).contains("overwrite"), "{}", stderr(&again));
 
     let input = dir.path().join("obs.csv");
-    write_observation(&input);
-    let predict = |output: &Path| {
-        gsl(&[
-            "unroll",
-            "predict",
-            "--checkpoint",
-            ckpt_s,
-            "--input",
-            input.to_str().unwrap(),
-            "--output",
-            output.to_str().unwrap(),
-        ])
-    };
+    write_observation(&input, 20);
+    let predict = |output: &Path| predict(ckpt_s, &input, output);
     let out = predict(&dir.path().join("w.npy"));
     assert!(out.status.success(), "{}", stderr(&out));
     let edges = dir.path().join("w.csv");
@@ -160,7 +166,7 @@ fn png_size(path: &Path) -> (u32, u32) {
 fn gnn_baselines_train_predict_and_plot() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("obs.csv");
-    write_observation(&input);
+    write_observation(&input, 20);
     for model in ["gcn", "gin"] {
         let ckpt = dir.path().join(model);
         let ckpt_s = ckpt.to_str().unwrap();
@@ -192,16 +198,7 @@ fn gnn_baselines_train_predict_and_plot() {
         assert!(stderr(&out).contains("depth"), "{}", stderr(&out));
 
         let w = dir.path().join(format!("{model}.npy"));
-        let out = gsl(&[
-            "unroll",
-            "predict",
-            "--checkpoint",
-            ckpt_s,
-            "--input",
-            input.to_str().unwrap(),
-            "--output",
-            w.to_str().unwrap(),
-        ]);
+        let out = predict(ckpt_s, &input, &w);
         assert!(out.status.success(), "{model}: {}", stderr(&out));
 
         let png = dir.path().join(format!("{model}.png"));
@@ -234,4 +231,37 @@ fn gnn_baselines_train_predict_and_plot() {
         assert!(!out.status.success());
         assert!(stderr(&out).contains("index"), "{}", stderr(&out));
     }
+}
+
+#[test]
+fn l2g_vae_trains_and_predicts_deterministically() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("ckpt");
+    let ckpt_s = ckpt.to_str().unwrap();
+    let out = train_tiny("l2g-vae", ckpt_s, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let meta = std::fs::read_to_string(ckpt.join("meta.json")).unwrap();
+    assert!(meta.contains("\"l2g-vae\""), "{meta}");
+    // The VAE's loss terms are logged with the training loss.
+    let history = std::fs::read_to_string(ckpt.join("history.json")).unwrap();
+    assert!(history.contains("vae_recon") && history.contains("vae_kl"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("test: graphs 4"), "{stdout}");
+
+    let input = dir.path().join("obs.csv");
+    write_observation(&input, 20);
+    let (a, b) = (dir.path().join("a.npy"), dir.path().join("b.npy"));
+    for path in [&a, &b] {
+        let out = predict(ckpt_s, &input, path);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    // Evaluation decodes the prior mean: two predictions are identical.
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+
+    // The VAE fixes N: a 10-node observation is rejected with a clear error.
+    let small = dir.path().join("small.csv");
+    write_observation(&small, 10);
+    let out = predict(ckpt_s, &small, &dir.path().join("c.npy"));
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("fixed N"), "{}", stderr(&out));
 }

@@ -294,10 +294,17 @@ fn l2_penalty_ignores_batch_norm_running_statistics() {
     let before = to_vec_f32(model.squared_norm(&d))[0] as f64;
     let mut expected = Learnable(0.0);
     model.visit(&mut expected);
-    assert!((before - expected.0).abs() <= 1e-4 * expected.0, "{before} vs {}", expected.0);
+    assert!(
+        (before - expected.0).abs() <= 1e-4 * expected.0,
+        "{before} vs {}",
+        expected.0
+    );
     model.forward(batch.observation.mul_scalar(50.0)).unwrap();
     let after = to_vec_f32(model.squared_norm(&d))[0] as f64;
-    assert!((after - before).abs() <= 1e-6 * before, "{before} -> {after}");
+    assert!(
+        (after - before).abs() <= 1e-6 * before,
+        "{before} -> {after}"
+    );
 }
 
 fn training_lowers_the_loss<L: UnrollingLayer>(spec: L::Spec) {
