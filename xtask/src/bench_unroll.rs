@@ -42,7 +42,7 @@ use gsl::unroll::gnn::{GcnBaseline, GcnSpec, GinBaseline, GinSpec, gnn_train_con
 use gsl::unroll::l2g::{L2gLayer, L2gSpec, L2gVaeLayer, L2gVaeSpec};
 use gsl::unroll::layer::UnrollingLayer;
 use gsl::unroll::loss::{LayerWeighting, LossKind};
-use gsl::unroll::train::{SplitMetrics, TrainConfig, TrainReport, evaluate_split, train};
+use gsl::unroll::train::{EpochLog, SplitMetrics, TrainConfig, TrainReport, evaluate_split, train};
 use gsl::unroll::unrolled::{UnrollConfig, Unrolled};
 
 use crate::report::{Row, machine, print_table, write_json};
@@ -58,6 +58,20 @@ fn ci(m: &MeanStdErr) -> String {
 fn per_epoch_ms(report: &TrainReport) -> f64 {
     let total: f64 = report.epochs.iter().map(|e| e.seconds).sum();
     total / report.epochs.len().max(1) as f64 * 1e3
+}
+
+/// A per-epoch progress line on stderr (these runs take minutes to hours).
+fn log_epoch(name: &str) -> impl FnMut(&EpochLog) + '_ {
+    move |log: &EpochLog| {
+        eprintln!(
+            "[{name}] epoch {:>3}  loss {:.5}  val gmse {:.5}  error {:.4}  {:.1} s",
+            log.epoch + 1,
+            log.train_loss.total,
+            log.val.gmse.mean,
+            log.val.error.mean,
+            log.seconds
+        );
+    }
 }
 
 fn test_of(report: &TrainReport) -> Result<&SplitMetrics, String> {
@@ -78,7 +92,7 @@ fn baseline<L: UnrollingLayer>(
     let mut config = gnn_train_config(epochs);
     config.batch_size = batch_size;
     let model = Unrolled::<L>::new(spec, UnrollConfig::new(1), device).map_err(err)?;
-    let (_, report) = train(model, data, &config, device, |_| {}).map_err(err)?;
+    let (_, report) = train(model, data, &config, device, log_epoch(L::NAME)).map_err(err)?;
     Ok(report)
 }
 
@@ -138,7 +152,7 @@ fn fit_l2g<L: UnrollingLayer>(
     config.learning_rate = lr;
     config.batch_size = 32;
     let model = Unrolled::<L>::new(spec, UnrollConfig::new(depth), device).map_err(err)?;
-    let (_, report) = train(model, data, &config, device, |_| {}).map_err(err)?;
+    let (_, report) = train(model, data, &config, device, log_epoch(L::NAME)).map_err(err)?;
     Ok(report)
 }
 
@@ -246,7 +260,7 @@ fn bench_gdn(
         ..GdnSpec::default()
     };
     let model = Unrolled::<GdnLayer>::new(spec, UnrollConfig::new(depth), device).map_err(err)?;
-    let (model, report) = train(model, &data, &config, device, |_| {}).map_err(err)?;
+    let (model, report) = train(model, &data, &config, device, log_epoch("gdn")).map_err(err)?;
     let test = test_of(&report)?;
     let size = format!(
         "geometric N=68, {} / {} / {} graphs, {depth} layers × 4 channels, {epochs} epochs",
@@ -350,7 +364,7 @@ fn bench_glad(
     config.batch_size = 16;
     let model = Unrolled::<GladLayer>::new(GladSpec::default(), UnrollConfig::new(depth), device)
         .map_err(err)?;
-    let (_, report) = train(model, &data, &config, device, |_| {}).map_err(err)?;
+    let (_, report) = train(model, &data, &config, device, log_epoch("glad")).map_err(err)?;
     let test = test_of(&report)?;
     let size = format!(
         "ER N={n}, 500 samples, {} / {} / {} graphs, {depth} layers, {epochs} epochs",
