@@ -68,7 +68,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
-use burn::optim::GradientsAccumulator;
+use burn::optim::{GradientsAccumulator, GradientsParams};
 use burn::tensor::{Device, Tensor};
 use gsl_core::train::{
     EpochRecord, History, LossOutput, Progress, StepContext, StepOutput, TrainConfig, Trainer,
@@ -169,9 +169,10 @@ impl Bigg {
 
     /// [`GraphModel::fit`] with a callback after every epoch (its record: loss, learning rate,
     /// gradient norm); return `ControlFlow::Break(())` to stop early. With
-    /// `config.block_size` set, every graph of a step is processed block-wise
-    /// ([`BiggNet::blockwise_gradients`]) and the gradients of the batch loss are summed over
-    /// graphs and blocks.
+    /// `config.block_size` set, a step whose batch has more nodes than one block processes
+    /// every graph block-wise ([`BiggNet::blockwise_gradients`]) and sums the gradients of the
+    /// batch loss over graphs and blocks (a smaller batch takes one batched pass, as BiGG's
+    /// `batch_train.py`).
     pub fn fit_with(
         config: &BiggConfig,
         train: &[SimpleGraph],
@@ -232,6 +233,14 @@ impl Bigg {
                     let batch = pick(step);
                     let num_nodes: usize = batch.iter().map(|&i| graphs[i].num_nodes()).sum();
                     let weight = -1.0 / num_nodes as f64;
+                    if num_nodes <= block_size {
+                        // The whole batch fits one block: one batched pass (as BiGG does).
+                        let refs: Vec<&OrderedGraph> = batch.iter().map(|&i| &graphs[i]).collect();
+                        let plan = BatchPlan::build(&refs, config.bits_compress)?;
+                        let loss = net.log_likelihood_batched(&plan)?.mul_scalar(weight);
+                        let grads = GradientsParams::from_grads(loss.clone().backward(), net);
+                        return Ok((StepOutput::new(LossOutput::new(loss.detach())), grads));
+                    }
                     let mut accumulator = GradientsAccumulator::<BiggNet>::new();
                     let mut ll = 0.0;
                     for &i in &batch {
@@ -515,16 +524,19 @@ mod tests {
         let train = grids();
         let config = small_config().with_epochs(4).with_steps_per_epoch(3);
         let one_pass = Bigg::fit(&config, &train, &context(&device)).unwrap();
-        // Blocks of 5 rows cut every grid (6–15 nodes) at rows that are not powers of two.
-        let blocks = config.clone().with_block_size(Some(5));
-        let blockwise = Bigg::fit(&blocks, &train, &context(&device)).unwrap();
-        let (first, last) = (blockwise.losses[0], *blockwise.losses.last().unwrap());
-        assert!(last < 0.8 * first, "loss {first} -> {last}");
-        // Same gradients, same Adam steps: the two runs stay together.
-        for (a, b) in one_pass.losses.iter().zip(&blockwise.losses) {
-            assert!((a - b).abs() < 1e-3 * a.abs(), "{a} vs {b}");
+        // Blocks of 5 rows cut every grid (6–15 nodes) at rows that are not powers of two;
+        // blocks of 1000 rows hold a whole batch (one batched pass per step).
+        for block in [5, 1000] {
+            let blocks = config.clone().with_block_size(Some(block));
+            let blockwise = Bigg::fit(&blocks, &train, &context(&device)).unwrap();
+            let (first, last) = (blockwise.losses[0], *blockwise.losses.last().unwrap());
+            assert!(last < 0.8 * first, "loss {first} -> {last}");
+            // Same gradients, same Adam steps: the two runs stay together.
+            for (a, b) in one_pass.losses.iter().zip(&blockwise.losses) {
+                assert!((a - b).abs() < 1e-3 * a.abs(), "block {block}: {a} vs {b}");
+            }
+            assert_eq!(blockwise.config.block_size, Some(block));
         }
-        assert_eq!(blockwise.config.block_size, Some(5));
         let bad = config.with_block_size(Some(0));
         assert!(Bigg::fit(&bad, &train, &context(&device)).is_err());
     }
