@@ -206,8 +206,9 @@ pub fn run_bigg(quick: bool, device_name: &str, part: Option<&str>) -> Result<()
 /// What the scalability part of `gen-bigg` runs: `--dataset scale` (d = 64, the sizes of
 /// `--quick` / full), or `--dataset scale:KEY=VALUE,...` with keys `d` (embed dim; bits
 /// compression `min(d, 256)`), `sample` and `train` (sizes joined by `+`, empty for none) and
-/// `fit_steps` (optimiser steps of the tree model). Example, sampling only at BiGG's default
-/// width: `--dataset scale:d=256,sample=1000+10000,train=`.
+/// `fit_steps` (optimiser steps of the tree model) and `block` (train steps block-wise, this
+/// many rows per block; run it in its own process, peak RSS is per process). Example, sampling
+/// only at BiGG's default width: `--dataset scale:d=256,sample=1000+10000,train=`.
 struct ScaleOptions {
     quick: bool,
     dim: usize,
@@ -215,6 +216,7 @@ struct ScaleOptions {
     train_sizes: Vec<usize>,
     fit_epochs: usize,
     fit_steps: usize,
+    block_size: Option<usize>,
 }
 
 impl ScaleOptions {
@@ -234,6 +236,7 @@ impl ScaleOptions {
             train_sizes,
             fit_epochs: if quick { 2 } else { 4 },
             fit_steps: 50,
+            block_size: None,
         };
         let sizes = |v: &str| -> Result<Vec<usize>, String> {
             v.split('+')
@@ -259,9 +262,15 @@ impl ScaleOptions {
                         .parse()
                         .map_err(|e| format!("bad fit_steps `{value}`: {e}"))?
                 }
+                "block" => {
+                    let b: usize = value
+                        .parse()
+                        .map_err(|e| format!("bad block `{value}`: {e}"))?;
+                    options.block_size = (b > 0).then_some(b);
+                }
                 other => {
                     return Err(format!(
-                        "unknown scale option `{other}` (d, sample, train, fit_steps)"
+                        "unknown scale option `{other}` (d, sample, train, fit_steps, block)"
                     ));
                 }
             }
@@ -348,7 +357,11 @@ fn run_bigg_scale(
         .clone()
         .with_epochs(1)
         .with_steps_per_epoch(1)
-        .with_batch_size(1);
+        .with_batch_size(1)
+        .with_block_size(options.block_size);
+    let blocks = options
+        .block_size
+        .map_or(String::new(), |b| format!(", blocks of {b} rows"));
     for &n in train_sizes {
         let graph = tree(n, n as u64)?;
         let reps = if n <= 2000 { 3 } else { 1 };
@@ -364,7 +377,7 @@ fn run_bigg_scale(
         let peak = peak_mib();
         println!("train n = {}: {seconds:.3} s", graph.num_nodes());
         rows.push(Row {
-            name: "bigg train step (1 tree)".into(),
+            name: format!("bigg train step (1 tree{blocks})"),
             size: format!("n = {}, d = {dim}", graph.num_nodes()),
             millis: seconds * 1e3,
             rate: graph.num_nodes() as f64 / seconds,
@@ -372,7 +385,11 @@ fn run_bigg_scale(
             note: format!("peak RSS {:.0} MiB", peak.unwrap_or(f64::NAN)),
         });
         results.push(ScaleResult {
-            phase: "train_step",
+            phase: if options.block_size.is_some() {
+                "train_step_blockwise"
+            } else {
+                "train_step"
+            },
             nodes: graph.num_nodes(),
             edges: graph.num_edges(),
             embed_dim: dim,

@@ -106,6 +106,10 @@ pub struct BiggArgs {
     /// Node ordering of the training graphs: identity, bfs, dfs.
     #[arg(long)]
     pub order: Option<String>,
+    /// Block-wise training, this many rows at a time with boundary gradients (BiGG's
+    /// `-blksize`; 0: off, whole graphs in one pass).
+    #[arg(long)]
+    pub block_size: Option<usize>,
 }
 
 impl BiggArgs {
@@ -135,6 +139,7 @@ impl BiggArgs {
         if let Some(v) = &self.order {
             c.node_order = NodeOrder::from_name(v)?;
         }
+        c.block_size = self.block_size.filter(|&b| b > 0);
         c.validate()?;
         Ok(c)
     }

@@ -198,6 +198,12 @@ fn bigg_trains_samples_and_refuses_bad_sets() {
     let out = train(&dir.path().join("b.json"), &["--bits-compress", "64"]);
     assert!(!out.status.success());
     assert!(text(&out).1.contains("bits_compress"), "{}", text(&out).1);
+    // Block-wise training is recorded in the checkpoint's config.
+    let blocks = dir.path().join("blocks.json");
+    let out = train(&blocks, &["--block-size", "3"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let json = std::fs::read_to_string(&blocks).unwrap();
+    assert!(json.contains("\"block_size\": 3"), "{json}");
 
     let gen_dir = dir.path().join("gen");
     let out = gsl(&[

@@ -901,3 +901,90 @@ fn trainer_steps_with_the_scheduled_learning_rate() {
         "moved {moved}"
     );
 }
+
+// ---------------------------------------------------------------- precomputed gradients
+
+/// A non-linear loss in two parts, `Σ (a ⊙ a ⊙ ca) + Σ (b ⊙ b ⊙ cb)`.
+fn two_part_loss(m: &TwoParams) -> (Tensor<1>, Tensor<1>) {
+    let device = m.a.val().device();
+    let ca = Tensor::<1>::from_floats([0.7, 1.3], &device);
+    let cb = Tensor::<2>::from_floats([[1.0, 0.4], [0.2, 2.5]], &device);
+    (
+        (m.a.val().powi_scalar(2) * ca).sum(),
+        (m.b.val().powi_scalar(2) * cb).sum() + m.a.val().sum(),
+    )
+}
+
+#[test]
+fn accumulated_gradients_train_like_one_backward_pass() {
+    let device = autodiff();
+    let config = TrainConfig::new(6)
+        .with_learning_rate(0.05)
+        .with_max_grad_norm(Some(1.0))
+        .with_quiet(true);
+    let trainer = Trainer::new(config).unwrap();
+    let (one_pass, h1) = trainer
+        .fit(TwoParams::new(&device), |m: &TwoParams, _| {
+            let (x, y) = two_part_loss(m);
+            Ok(LossOutput::new(x + y).into())
+        })
+        .unwrap();
+    // Two backward passes, one per part, summed with burn's accumulator.
+    let (split, h2) = trainer
+        .fit_with_gradients(
+            TwoParams::new(&device),
+            |m: &TwoParams, _| {
+                let mut acc = burn::optim::GradientsAccumulator::<TwoParams>::new();
+                let (x, y) = two_part_loss(m);
+                let total = x.clone().detach() + y.clone().detach();
+                acc.accumulate(m, GradientsParams::from_grads(x.backward(), m));
+                acc.accumulate(m, GradientsParams::from_grads(y.backward(), m));
+                Ok((LossOutput::new(total).into(), acc.grads()))
+            },
+            |_, _| Ok(ControlFlow::Continue(())),
+        )
+        .unwrap();
+    assert_eq!(h1.len(), 6);
+    for (r1, r2) in h1.records.iter().zip(&h2.records) {
+        assert!((r1.loss.total - r2.loss.total).abs() < 1e-5);
+        assert!((r1.grad_norm - r2.grad_norm).abs() < 1e-5);
+    }
+    // The run moved the parameters, identically in both modes.
+    assert!(h1.records[5].loss.total < h1.records[0].loss.total);
+    let a1 = to_vec_f32(one_pass.a.val());
+    let a2: Vec<f64> = to_vec_f32(split.a.val())
+        .iter()
+        .map(|&v| v as f64)
+        .collect();
+    assert_close(&a1, &a2, 1e-6);
+    let b1 = to_vec_f32(one_pass.b.val());
+    let b2: Vec<f64> = to_vec_f32(split.b.val())
+        .iter()
+        .map(|&v| v as f64)
+        .collect();
+    assert_close(&b1, &b2, 1e-6);
+
+    // No gradient, or a non-finite recorded loss, is a training error.
+    let empty = trainer.fit_with_gradients(
+        TwoParams::new(&device),
+        |m: &TwoParams, _| {
+            Ok((
+                LossOutput::new(m.a.val().sum().detach()).into(),
+                GradientsParams::new(),
+            ))
+        },
+        |_, _| Ok(ControlFlow::Continue(())),
+    );
+    assert!(matches!(empty, Err(GslError::Training(_))));
+    let nan = trainer.fit_with_gradients(
+        TwoParams::new(&device),
+        |m: &TwoParams, _| {
+            let loss = m.a.val().sum();
+            let grads = GradientsParams::from_grads(loss.backward(), m);
+            let record = Tensor::<1>::from_floats([f32::NAN], &m.a.val().device());
+            Ok((LossOutput::new(record).into(), grads))
+        },
+        |_, _| Ok(ControlFlow::Continue(())),
+    );
+    assert!(matches!(nan, Err(GslError::Training(_))));
+}

@@ -285,10 +285,49 @@ impl Trainer {
     /// [`fit`](Self::fit) with a callback run after every epoch with the epoch's record and the
     /// updated module: return `ControlFlow::Break(())` to stop (recorded as
     /// [`StopReason::Callback`]), or an error to abort. Use it to log, evaluate or checkpoint.
-    pub fn fit_with<M, F, C>(&self, model: M, mut step: F, mut callback: C) -> Result<(M, History)>
+    pub fn fit_with<M, F, C>(&self, model: M, mut step: F, callback: C) -> Result<(M, History)>
     where
         M: Module,
         F: FnMut(&M, &StepContext) -> Result<StepOutput>,
+        C: FnMut(&EpochRecord, &M) -> Result<ControlFlow<()>>,
+    {
+        self.run(model, |m, ctx| step(m, ctx).map(Step::Loss), callback)
+    }
+
+    /// [`fit_with`](Self::fit_with) for steps that compute their own gradients, e.g. by
+    /// several backward passes whose gradients they accumulate (block-wise training of a model
+    /// too large for one autodiff graph). The step returns the gradients of its loss with
+    /// respect to the module's parameters (`GradientsParams::from_grads(.., module)`, summed
+    /// with burn's `GradientsAccumulator`) and a [`StepOutput`] whose loss is only recorded,
+    /// so it need not be tracked by autodiff. Clipping and the optimiser step are the same as
+    /// in [`fit`](Self::fit).
+    ///
+    /// Errors: those of [`fit_with`](Self::fit_with); [`GslError::Training`] when the step
+    /// returns no gradient.
+    pub fn fit_with_gradients<M, F, C>(
+        &self,
+        model: M,
+        mut step: F,
+        callback: C,
+    ) -> Result<(M, History)>
+    where
+        M: Module,
+        F: FnMut(&M, &StepContext) -> Result<(StepOutput, GradientsParams)>,
+        C: FnMut(&EpochRecord, &M) -> Result<ControlFlow<()>>,
+    {
+        self.run(
+            model,
+            |m, ctx| step(m, ctx).map(|(output, grads)| Step::Gradients(output, grads)),
+            callback,
+        )
+    }
+
+    /// The loop shared by [`fit_with`](Self::fit_with) and
+    /// [`fit_with_gradients`](Self::fit_with_gradients).
+    fn run<M, F, C>(&self, model: M, mut step: F, mut callback: C) -> Result<(M, History)>
+    where
+        M: Module,
+        F: FnMut(&M, &StepContext) -> Result<Step>,
         C: FnMut(&EpochRecord, &M) -> Result<ControlFlow<()>>,
     {
         let config = &self.config;
@@ -411,18 +450,30 @@ impl Trainer {
     }
 }
 
-/// One optimiser step on the loss of `output`: checks the loss and metrics for NaN/∞ (before
-/// anything is changed), adds the metrics to `metric_sums`, back-propagates, clips, and updates
-/// `model`. Returns the updated module, the loss record and the pre-clipping gradient norm.
-/// [`GslError::Training`] messages leave the epoch/batch prefix to the caller.
+/// What a step hands to the optimiser: a loss to differentiate, or a recorded loss with the
+/// gradients the step computed itself.
+enum Step {
+    Loss(StepOutput),
+    Gradients(StepOutput, GradientsParams),
+}
+
+/// One optimiser step on the loss of `step`: checks the loss and metrics for NaN/∞ (before
+/// anything is changed), adds the metrics to `metric_sums`, back-propagates (unless the step
+/// brought its gradients), clips, and updates `model`. Returns the updated module, the loss
+/// record and the pre-clipping gradient norm. [`GslError::Training`] messages leave the
+/// epoch/batch prefix to the caller.
 fn optimizer_step<M: Module>(
     config: &TrainConfig,
     optimizer: &mut ModuleOptimizer,
     model: M,
-    output: StepOutput,
+    step: Step,
     lr: f64,
     metric_sums: &mut BTreeMap<String, (f64, usize)>,
 ) -> Result<(M, LossRecord, f64)> {
+    let (output, precomputed) = match step {
+        Step::Loss(output) => (output, None),
+        Step::Gradients(output, grads) => (output, Some(grads)),
+    };
     let record = output.loss.record()?;
     record
         .check_finite()
@@ -436,15 +487,20 @@ fn optimizer_step<M: Module>(
         entry.1 += 1;
     }
 
-    // `backward` panics on an untracked loss; that is a caller error, not a bug.
-    if !output.loss.total.is_tracked() {
-        return Err(GslError::Training(
-            "the loss is not tracked by autodiff, so it does not depend on any trainable \
-             parameter"
-                .into(),
-        ));
-    }
-    let mut grads = GradientsParams::from_grads(output.loss.total.backward(), &model);
+    let mut grads = match precomputed {
+        Some(grads) => grads,
+        None => {
+            // `backward` panics on an untracked loss; that is a caller error, not a bug.
+            if !output.loss.total.is_tracked() {
+                return Err(GslError::Training(
+                    "the loss is not tracked by autodiff, so it does not depend on any \
+                     trainable parameter"
+                        .into(),
+                ));
+            }
+            GradientsParams::from_grads(output.loss.total.backward(), &model)
+        }
+    };
     if grads.is_empty() {
         return Err(GslError::Training(
             "the loss does not depend on any trainable parameter".into(),

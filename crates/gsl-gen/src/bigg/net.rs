@@ -6,8 +6,10 @@ use std::ops::ControlFlow;
 
 use burn::module::{Module, Param};
 use burn::nn::Initializer;
+use burn::optim::{GradientsAccumulator, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData, activation};
 use gsl_core::nn::{Activation, Mlp, MlpConfig};
+use gsl_core::tensor::to_vec_f32;
 use gsl_core::{GslError, Result};
 use rand::{Rng, RngExt};
 
@@ -502,14 +504,7 @@ impl BiggNet {
 
     // ---------------------------------------------------------------- batched path
 
-    /// The log-likelihood of every graph of `plan`, summed, computed level by level across all
-    /// rows and graphs (BiGG's `forward_train`): one batched Tree-LSTM call per tree depth
-    /// bottom-up, one merge per Fenwick level, one summary step per prefix bit, then one batched
-    /// set of predictions per depth top-down. Equal to the sum of
-    /// [`BiggNet::log_likelihood_sequential`] over the graphs.
-    ///
-    /// Errors: `plan` was built with another `bits_compress` than the network's.
-    pub fn log_likelihood_batched(&self, plan: &BatchPlan) -> Result<Tensor<1>> {
+    fn check_plan(&self, plan: &BatchPlan) -> Result<()> {
         if plan.bits_compress != self.bits_compress {
             return Err(GslError::invalid(
                 "plan",
@@ -519,68 +514,158 @@ impl BiggNet {
                 ),
             ));
         }
-        let device = self.device();
-        let base = self.base_table(&device);
-        let num_depths = plan.depths.len();
+        Ok(())
+    }
 
-        // Bottom-up: tables[d] = [empty; leaf; bits of depth d; cells of depth d].
+    /// The log-likelihood of every graph of `plan`, summed, computed level by level across all
+    /// rows and graphs (BiGG's `forward_train`): one batched Tree-LSTM call per tree depth
+    /// bottom-up, one merge per Fenwick level, one summary step per prefix bit, then one batched
+    /// set of predictions per depth top-down. Equal to the sum of
+    /// [`BiggNet::log_likelihood_sequential`] over the graphs.
+    ///
+    /// Errors: `plan` was built with another `bits_compress` than the network's, or is a
+    /// block of rows that needs incoming Fenwick states ([`BatchPlan::build_block`]).
+    pub fn log_likelihood_batched(&self, plan: &BatchPlan) -> Result<Tensor<1>> {
+        Ok(self.forward_plan(plan, None)?.0)
+    }
+
+    /// The log-likelihood of the rows of `plan` and the Fenwick states after them
+    /// ([`FenwickPlan::outgoing`](super::tree::FenwickPlan::outgoing), `None` when there are
+    /// none), given the states before them (`incoming`, one row per
+    /// [`FenwickPlan::incoming`](super::tree::FenwickPlan::incoming) level).
+    fn forward_plan(
+        &self,
+        plan: &BatchPlan,
+        incoming: Option<&State>,
+    ) -> Result<(Tensor<1>, Option<State>)> {
+        self.check_plan(plan)?;
+        let device = self.device();
+        let (tables, rows) = self.bottom_up(plan, &device)?;
+        let joint = self.fenwick_states(plan, rows, incoming, &device)?;
+        let outgoing = Self::outgoing(plan, &joint, &device);
+        let controllers = self.controllers(plan, &joint, &device);
+        let ll = self.top_down(plan, &tables, controllers, &device)?;
+        Ok((ll, outgoing))
+    }
+
+    /// Only the Fenwick states after the rows of `plan` (no decision is scored): the no-grad
+    /// pass of block-wise training.
+    fn forward_boundary(
+        &self,
+        plan: &BatchPlan,
+        incoming: Option<&State>,
+    ) -> Result<Option<State>> {
+        self.check_plan(plan)?;
+        let device = self.device();
+        let (_, rows) = self.bottom_up(plan, &device)?;
+        let joint = self.fenwick_states(plan, rows, incoming, &device)?;
+        Ok(Self::outgoing(plan, &joint, &device))
+    }
+
+    /// Bottom-up: `tables[d] = [empty; leaf; bits of depth d; cells of depth d]`, and the
+    /// summary of every row.
+    fn bottom_up(&self, plan: &BatchPlan, device: &Device) -> Result<(Vec<Option<State>>, State)> {
+        let base = self.base_table(device);
+        let num_depths = plan.depths.len();
         let mut tables: Vec<Option<State>> = vec![None; num_depths + 1];
         tables[num_depths] = Some(base.clone());
-        let table_index = |src: SummarySource, num_bits: usize| match src {
-            SummarySource::Empty => 0,
-            SummarySource::Leaf => 1,
-            SummarySource::Bits(k) => 2 + k,
-            SummarySource::Cell(k) => 2 + num_bits + k,
-        };
-        let num_bits_at = |d: usize| plan.depths.get(d).map_or(0, |p| p.bits.len());
         for d in (0..num_depths).rev() {
             let level = &plan.depths[d];
             let below = tables[d + 1].as_ref().expect("built deeper first");
-            let nb = num_bits_at(d + 1);
+            let nb = num_bits_at(plan, d + 1);
             let mut parts = vec![base.clone()];
             if !level.bits.is_empty() {
-                parts.push(self.bits_state(&level.bits, &device)?);
+                parts.push(self.bits_state(&level.bits, device)?);
             }
             if !level.cells.is_empty() {
                 let left = below.select(index(
                     level.cells.iter().map(|c| table_index(c.0, nb)),
-                    &device,
+                    device,
                 ));
                 let right = below.select(index(
                     level.cells.iter().map(|c| table_index(c.1, nb)),
-                    &device,
+                    device,
                 ));
                 parts.push(self.lr2p_cell.forward(&left, &right));
             }
             tables[d] = Some(State::cat(parts));
         }
         let top_table = tables[0].as_ref().expect("depth 0 built");
+        let nb = num_bits_at(plan, 0);
         let rows = top_table.select(index(
-            plan.row_summary
-                .iter()
-                .map(|&s| table_index(s, num_bits_at(0))),
-            &device,
+            plan.row_summary.iter().map(|&s| table_index(s, nb)),
+            device,
         ));
+        Ok((tables, rows))
+    }
 
-        // Fenwick row history: level tables, then the prefix folds.
-        let mut joint = vec![
-            State {
-                h: self.init_h0.val(),
-                c: self.init_c0.val(),
-            },
-            rows.clone(),
-        ];
-        let mut below = rows;
-        for pairs in &plan.fenwick.merges {
-            let older = below.select(index(pairs.iter().map(|p| p.0), &device));
-            let newer = below.select(index(pairs.iter().map(|p| p.1), &device));
-            below = self.merge_cell.forward(&older, &newer);
-            joint.push(below.clone());
+    /// The joint Fenwick table `[init; level 0; level 1; …]`, where level `l` holds the
+    /// incoming state of level `l` (if any) followed by the states merged in this plan
+    /// (level 0: the row summaries).
+    fn fenwick_states(
+        &self,
+        plan: &BatchPlan,
+        rows: State,
+        incoming: Option<&State>,
+        device: &Device,
+    ) -> Result<State> {
+        let fenwick = &plan.fenwick;
+        let received = incoming.map_or(0, State::len);
+        if received != fenwick.incoming.len() {
+            return Err(GslError::shape(
+                "incoming Fenwick states",
+                format!("{} rows (one per incoming level)", fenwick.incoming.len()),
+                received,
+            ));
         }
-        let joint = State::cat(joint);
+        let incoming_at = |level: usize| -> Option<State> {
+            let k = fenwick.incoming.iter().position(|&l| l == level)?;
+            incoming.map(|s| s.select(index([k], device)))
+        };
+        let with_incoming = |level: usize, computed: Option<State>| -> Option<State> {
+            match (incoming_at(level), computed) {
+                (Some(a), Some(b)) => Some(State::cat(vec![a, b])),
+                (a, b) => a.or(b),
+            }
+        };
+        let mut joint = vec![State {
+            h: self.init_h0.val(),
+            c: self.init_c0.val(),
+        }];
+        let mut table = with_incoming(0, Some(rows));
+        joint.extend(table.clone());
+        for (k, pairs) in fenwick.merges.iter().enumerate() {
+            let computed = match (&table, pairs.is_empty()) {
+                (_, true) => None,
+                (Some(below), false) => {
+                    let older = below.select(index(pairs.iter().map(|p| p.0), device));
+                    let newer = below.select(index(pairs.iter().map(|p| p.1), device));
+                    Some(self.merge_cell.forward(&older, &newer))
+                }
+                (None, false) => {
+                    return Err(GslError::invalid(
+                        "plan",
+                        format!("Fenwick level {} merges states of an empty level", k + 1),
+                    ));
+                }
+            };
+            table = with_incoming(k + 1, computed);
+            joint.extend(table.clone());
+        }
+        Ok(State::cat(joint))
+    }
+
+    fn outgoing(plan: &BatchPlan, joint: &State, device: &Device) -> Option<State> {
+        let out = &plan.fenwick.outgoing;
+        (!out.is_empty()).then(|| joint.select(index(out.iter().copied(), device)))
+    }
+
+    /// The controller state of every row: the `summary_cell` fold of its Fenwick blocks,
+    /// lowest level first, batched by fold step, plus the positional encoding.
+    fn controllers(&self, plan: &BatchPlan, joint: &State, device: &Device) -> State {
         let blocks = &plan.fenwick.blocks;
         let num_rows = plan.num_rows();
-        let mut state = joint.select(index(blocks.iter().map(|b| b[0]), &device));
+        let mut state = joint.select(index(blocks.iter().map(|b| b[0]), device));
         let mut folded = vec![state.clone()];
         // Position of each row in the latest fold state, and where its final state lies in
         // the concatenation of all fold states.
@@ -588,8 +673,8 @@ impl BiggNet {
         let mut final_index: Vec<usize> = (0..num_rows).collect();
         let mut offset = num_rows;
         for (t, active) in plan.fenwick.steps.iter().enumerate() {
-            let prev = state.select(index(active.iter().map(|&r| position[r]), &device));
-            let next_block = joint.select(index(active.iter().map(|&r| blocks[r][t + 1]), &device));
+            let prev = state.select(index(active.iter().map(|&r| position[r]), device));
+            let next_block = joint.select(index(active.iter().map(|&r| blocks[r][t + 1]), device));
             state = self.summary_cell.forward(&prev, &next_block);
             for (k, &r) in active.iter().enumerate() {
                 position[r] = k;
@@ -598,19 +683,26 @@ impl BiggNet {
             offset += active.len();
             folded.push(state.clone());
         }
-        let mut controllers = State::cat(folded).select(index(final_index, &device));
-        if let Some(p) = self.pos_rows(&plan.positions, &device) {
-            controllers = controllers.add_both(p);
+        let controllers = State::cat(folded).select(index(final_index, device));
+        match self.pos_rows(&plan.positions, device) {
+            Some(p) => controllers.add_both(p),
+            None => controllers,
         }
+    }
 
-        // Has-edge decisions of every row.
+    /// The has-edge decisions of every row, then the tree decisions one depth at a time.
+    fn top_down(
+        &self,
+        plan: &BatchPlan,
+        tables: &[Option<State>],
+        controllers: State,
+        device: &Device,
+    ) -> Result<Tensor<1>> {
         let mut ll = bernoulli_ll(
             predict(&self.pred_has_ch, controllers.h.clone()),
             &plan.has_ch,
-            &device,
+            device,
         );
-
-        // Top-down, one depth at a time.
         let mut after: Option<(State, State)> = None;
         for (d, level) in plan.depths.iter().enumerate() {
             let n_prev = after.as_ref().map_or(0, |(s, _)| s.len());
@@ -620,15 +712,15 @@ impl BiggNet {
                 Parent::Right(j) => n_prev + j,
             });
             let states = match &after {
-                None => controllers.select(index(parent_ids, &device)),
+                None => controllers.select(index(parent_ids, device)),
                 Some((left, right)) => {
-                    State::cat(vec![left.clone(), right.clone()]).select(index(parent_ids, &device))
+                    State::cat(vec![left.clone(), right.clone()]).select(index(parent_ids, device))
                 }
             };
             let left_logits = predict(&self.pred_has_left, states.h.clone());
-            ll = ll + bernoulli_ll(left_logits, &level.has_left, &device);
+            ll = ll + bernoulli_ll(left_logits, &level.has_left, device);
             let states = self.cell_topdown.forward(
-                Self::embed(&self.topdown_left_embed, &level.has_left, &device),
+                Self::embed(&self.topdown_left_embed, &level.has_left, device),
                 &states,
             );
             let below = tables[d + 1].as_ref().expect("built");
@@ -636,8 +728,8 @@ impl BiggNet {
                 level
                     .left_summary
                     .iter()
-                    .map(|&s| table_index(s, num_bits_at(d + 1))),
-                &device,
+                    .map(|&s| table_index(s, num_bits_at(plan, d + 1))),
+                device,
             ));
             let top = self.l2r_cell.forward(&states, &left_summary);
             let scored: Vec<usize> = (0..level.has_left.len())
@@ -647,19 +739,156 @@ impl BiggNet {
                 let logits = self.pred_has_right.forward(
                     top.h
                         .clone()
-                        .select(0, index(scored.iter().copied(), &device)),
+                        .select(0, index(scored.iter().copied(), device)),
                 )?;
                 let labels: Vec<bool> = scored.iter().map(|&j| level.has_right[j]).collect();
-                ll = ll + bernoulli_ll(logits, &labels, &device);
+                ll = ll + bernoulli_ll(logits, &labels, device);
             }
             let top = self.cell_topright.forward(
-                Self::embed(&self.topdown_right_embed, &level.has_right, &device),
+                Self::embed(&self.topdown_right_embed, &level.has_right, device),
                 &top,
             );
             after = Some((states, top));
         }
         Ok(ll)
     }
+
+    // ---------------------------------------------------------------- block-wise path
+
+    /// The log-likelihood of `graph` and the gradients of `ll_weight · ll` with respect to
+    /// every parameter, computed `block_size` rows at a time so that the autodiff graph of at
+    /// most one block is alive (BiGG's `sqrtn_forward_backward`, `-blksize`). Call it on a
+    /// network built on an autodiff device; train with `ll_weight = −1 / #nodes` for BiGG's
+    /// loss.
+    ///
+    /// 1. A pass without autodiff (on [`Module::valid`]) runs the bottom-up summaries and the
+    ///    Fenwick merges of each block in order and keeps the Fenwick states at every block
+    ///    start: one `(h, c)` pair per set bit of the start row (≤ log2 n pairs), the only
+    ///    values later rows read from earlier ones.
+    /// 2. The blocks run again from the last to the first, with autodiff: the incoming states
+    ///    become leaves that require gradients, the block's objective is
+    ///    `ll_weight · ll_k + Σ (outgoing_k ⊙ g_{k+1})`, where `g_{k+1}` is the gradient of the
+    ///    later blocks' objective with respect to block `k + 1`'s incoming states (the
+    ///    boundary gradient), and one backward pass gives block `k`'s share of the parameter
+    ///    gradients and `g_k`.
+    ///
+    /// By the chain rule the summed gradients equal those of one pass over the whole graph
+    /// (up to float rounding); blocks may start at any row (see `FenwickPlan`'s block
+    /// schedule). `block_size ≥ n` is one block.
+    ///
+    /// Errors: `block_size = 0`, a non-finite `ll_weight`, a network without autodiff, a
+    /// non-finite log-likelihood.
+    pub fn blockwise_gradients(
+        &self,
+        graph: &OrderedGraph,
+        block_size: usize,
+        ll_weight: f64,
+    ) -> Result<BlockwiseGradients> {
+        if block_size == 0 {
+            return Err(GslError::invalid("block_size", "must be at least 1"));
+        }
+        if !ll_weight.is_finite() {
+            return Err(GslError::invalid(
+                "ll_weight",
+                format!("must be finite, got {ll_weight}"),
+            ));
+        }
+        let device = self.device();
+        if !device.is_autodiff() {
+            return Err(GslError::invalid(
+                "net",
+                "block-wise gradients need a network on an autodiff device (`device.autodiff()`)",
+            ));
+        }
+        let n = graph.num_nodes();
+        let plans: Vec<BatchPlan> = (0..n)
+            .step_by(block_size)
+            .map(|start| {
+                BatchPlan::build_block(
+                    graph,
+                    start..(start + block_size).min(n),
+                    self.bits_compress,
+                )
+            })
+            .collect::<Result<_>>()?;
+
+        // 1. Fenwick states at every block start, without autodiff.
+        let plain = self.valid();
+        let mut boundaries: Vec<Option<State>> = vec![None];
+        for plan in &plans[..plans.len() - 1] {
+            let next = plain.forward_boundary(plan, boundaries.last().expect("seeded").as_ref())?;
+            boundaries.push(next);
+        }
+
+        // 2. Blocks in reverse order, each with its own autodiff graph.
+        let mut accumulator = GradientsAccumulator::<BiggNet>::new();
+        let mut boundary_grad: Option<State> = None;
+        let mut total = 0.0;
+        for (plan, incoming) in plans.iter().zip(boundaries).rev() {
+            let incoming = incoming.map(|s| State {
+                h: s.h.autodiff().require_grad(),
+                c: s.c.autodiff().require_grad(),
+            });
+            let (ll, outgoing) = self.forward_plan(plan, incoming.as_ref())?;
+            let value = to_vec_f32(ll.clone().detach())[0] as f64;
+            if !value.is_finite() {
+                return Err(GslError::NonFinite(format!(
+                    "BiGG log-likelihood of rows {}..{}",
+                    plan.first_row,
+                    plan.first_row + plan.num_rows()
+                )));
+            }
+            total += value;
+            let mut objective = ll.mul_scalar(ll_weight);
+            if let (Some(out), Some(g)) = (outgoing, boundary_grad.take()) {
+                objective = objective + (out.h * g.h).sum() + (out.c * g.c).sum();
+            }
+            let grads = objective.backward();
+            boundary_grad = match &incoming {
+                Some(s) => Some(State {
+                    h: s.h.grad(&grads).ok_or_else(no_boundary_grad)?,
+                    c: s.c.grad(&grads).ok_or_else(no_boundary_grad)?,
+                }),
+                None => None,
+            };
+            accumulator.accumulate(self, GradientsParams::from_grads(grads, self));
+        }
+        Ok(BlockwiseGradients {
+            log_likelihood: total,
+            gradients: accumulator.grads(),
+            num_blocks: plans.len(),
+        })
+    }
+}
+
+fn no_boundary_grad() -> GslError {
+    GslError::Training("no gradient reached the incoming Fenwick states of a block".into())
+}
+
+/// What [`BiggNet::blockwise_gradients`] returns.
+#[derive(Debug)]
+pub struct BlockwiseGradients {
+    /// The log-likelihood of the graph (sum over blocks).
+    pub log_likelihood: f64,
+    /// Gradients of `ll_weight · ll` with respect to the network's parameters.
+    pub gradients: GradientsParams,
+    /// Number of blocks the graph was cut into.
+    pub num_blocks: usize,
+}
+
+/// Row of a summary source in the tables of one depth (`[empty; leaf; bits; cells]`).
+fn table_index(src: SummarySource, num_bits: usize) -> usize {
+    match src {
+        SummarySource::Empty => 0,
+        SummarySource::Leaf => 1,
+        SummarySource::Bits(k) => 2 + k,
+        SummarySource::Cell(k) => 2 + num_bits + k,
+    }
+}
+
+/// Number of bit features in the tables of depth `d`.
+fn num_bits_at(plan: &BatchPlan, d: usize) -> usize {
+    plan.depths.get(d).map_or(0, |p| p.bits.len())
 }
 
 #[cfg(test)]
@@ -741,6 +970,96 @@ mod tests {
                 assert!((x - y).abs() < 1e-4 * (1.0 + x.abs()), "{x} vs {y}");
             }
         }
+    }
+
+    /// Every parameter's gradient in `grads` (empty when it has none), in visiting order.
+    fn all_gradients(net: &BiggNet, grads: &GradientsParams) -> Vec<Vec<f32>> {
+        struct Collect<'a> {
+            grads: &'a GradientsParams,
+            out: Vec<Vec<f32>>,
+        }
+        impl burn::module::ModuleVisitor for Collect<'_> {
+            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+                let g = self.grads.get::<D>(param.id).map(to_vec_f32);
+                self.out.push(g.unwrap_or_default());
+            }
+        }
+        let mut visitor = Collect {
+            grads,
+            out: Vec::new(),
+        };
+        net.visit(&mut visitor);
+        visitor.out
+    }
+
+    fn norm(v: impl Iterator<Item = f32>) -> f64 {
+        v.map(|x| (x as f64).powi(2)).sum::<f64>().sqrt()
+    }
+
+    #[test]
+    fn blockwise_likelihood_and_gradients_equal_one_pass() {
+        let device = device_from_name("flex").unwrap().autodiff();
+        let graph = random_graph(37, 0.15, 21);
+        // Learned leaf/empty states (bits 0) and fixed bit features (bits 8).
+        for bits in [8, 0] {
+            device.seed(5);
+            let config = BiggConfig::new()
+                .with_embed_dim(16)
+                .with_bits_compress(bits)
+                .with_pos_base(100.0);
+            let net = BiggNet::new(&config, &device).unwrap();
+            let weight = -1.0 / 37.0;
+            let plan = BatchPlan::build(&[&graph], bits).unwrap();
+            let ll = net.log_likelihood_batched(&plan).unwrap();
+            let one_pass_ll = scalar(ll.clone().detach());
+            let one_pass = all_gradients(
+                &net,
+                &GradientsParams::from_grads(ll.mul_scalar(weight).backward(), &net),
+            );
+            assert!(one_pass.iter().filter(|g| !g.is_empty()).count() > 20);
+            // Aligned (8), unaligned (3, 10: not dividing 37) and one block (37, 64).
+            for block in [3, 8, 10, 37, 64] {
+                let out = net.blockwise_gradients(&graph, block, weight).unwrap();
+                assert_eq!(out.num_blocks, 37usize.div_ceil(block));
+                assert!(
+                    (out.log_likelihood - one_pass_ll).abs() < 1e-4 * one_pass_ll.abs(),
+                    "bits {bits} block {block}: {} vs {one_pass_ll}",
+                    out.log_likelihood
+                );
+                let blockwise = all_gradients(&net, &out.gradients);
+                assert_eq!(blockwise.len(), one_pass.len());
+                for (k, (a, b)) in one_pass.iter().zip(&blockwise).enumerate() {
+                    assert_eq!(a.len(), b.len(), "bits {bits} block {block}: parameter {k}");
+                    let diff = norm(a.iter().zip(b).map(|(x, y)| x - y));
+                    let scale = norm(a.iter().copied());
+                    assert!(
+                        diff <= 1e-4 * scale + 1e-7,
+                        "bits {bits} block {block}: parameter {k} differs by {diff} (norm {scale})"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn blockwise_gradients_check_their_input() {
+        let device = device_from_name("flex").unwrap();
+        device.seed(1);
+        let config = BiggConfig::new().with_embed_dim(8).with_bits_compress(4);
+        let graph = random_graph(12, 0.3, 2);
+        let plain = BiggNet::new(&config, &device).unwrap();
+        assert!(plain.blockwise_gradients(&graph, 4, -1.0).is_err());
+        let net = BiggNet::new(&config, &device.clone().autodiff()).unwrap();
+        assert!(net.blockwise_gradients(&graph, 0, -1.0).is_err());
+        assert!(net.blockwise_gradients(&graph, 4, f64::NAN).is_err());
+        net.blockwise_gradients(&graph, 4, -1.0).unwrap();
+        // A block after the first needs the Fenwick states of the rows before it.
+        let later = BatchPlan::build_block(&graph, 5..9, 4).unwrap();
+        assert!(net.log_likelihood_batched(&later).is_err());
+        let first = BatchPlan::build_block(&graph, 0..5, 4).unwrap();
+        assert!(plain.log_likelihood_batched(&first).is_ok());
+        assert!(BatchPlan::build_block(&graph, 5..5, 4).is_err());
+        assert!(BatchPlan::build_block(&graph, 5..13, 4).is_err());
     }
 
     #[test]

@@ -341,6 +341,124 @@ pub struct FenwickPlan {
     /// Per fold step `t ≥ 1` (entry `t − 1`): the global rows that still have a block `t`, in
     /// increasing order.
     pub steps: Vec<Vec<usize>>,
+    /// Block-wise plans ([`BatchPlan::build_block`]) only: the levels, lowest first, of the
+    /// Fenwick states of the rows before the block that enter it (the set bits of its first
+    /// row). Each is the first entry of its level's table; empty for whole graphs.
+    pub incoming: Vec<usize>,
+    /// Block-wise plans only: the Fenwick states after the block's last row (the set bits of
+    /// the row that follows it, lowest level first) as indices into the joint table; what the
+    /// next block receives as `incoming`. Empty for whole graphs and for a graph's last block.
+    pub outgoing: Vec<usize>,
+}
+
+impl FenwickPlan {
+    /// The schedule of rows `start..end` of a graph with `num_nodes` rows, given the Fenwick
+    /// states of rows `0..start` (one per set bit of `start`).
+    ///
+    /// It replays BiGG's sequential `FenwickTree` pushes: pushing a row carries it up while
+    /// its level is occupied, merging `(older, newer)` at each step. A merge that straddles the
+    /// block start (an incoming state with rows of this block) is formed here, so blocks may
+    /// start at any row. Merges of one level only read the level below, so each level is one
+    /// batched call. The last row of a graph is not pushed (no row reads it).
+    fn block(start: usize, end: usize, num_nodes: usize) -> Self {
+        let incoming: Vec<usize> = (0..usize::BITS as usize)
+            .filter(|&b| (start >> b) & 1 == 1)
+            .collect();
+        let levels_needed = incoming.last().map_or(1, |&b| b + 1);
+        // levels[l]: index (in level l's table) of the pending state of level l.
+        let mut levels: Vec<Option<usize>> = vec![None; levels_needed];
+        let mut has_incoming = vec![false; levels_needed];
+        for &b in &incoming {
+            levels[b] = Some(0);
+            has_incoming[b] = true;
+        }
+        let inc = |has: &[bool], l: usize| has.get(l).copied().unwrap_or(false) as usize;
+        let mut merges: Vec<Vec<(usize, usize)>> = Vec::new();
+        let mut row_blocks: Vec<Vec<(usize, usize)>> = Vec::with_capacity(end - start);
+        let pending = |levels: &[Option<usize>]| -> Vec<(usize, usize)> {
+            levels
+                .iter()
+                .enumerate()
+                .filter_map(|(l, s)| s.map(|k| (l, k)))
+                .collect()
+        };
+        for i in start..end {
+            row_blocks.push(pending(&levels));
+            if i + 1 == num_nodes {
+                break;
+            }
+            let mut carry = inc(&has_incoming, 0) + (i - start);
+            let mut level = 0;
+            loop {
+                if levels.len() <= level {
+                    levels.push(None);
+                }
+                match levels[level].take() {
+                    None => {
+                        levels[level] = Some(carry);
+                        break;
+                    }
+                    Some(older) => {
+                        if merges.len() <= level {
+                            merges.push(Vec::new());
+                        }
+                        let pairs = &mut merges[level];
+                        pairs.push((older, carry));
+                        carry = inc(&has_incoming, level + 1) + pairs.len() - 1;
+                        level += 1;
+                    }
+                }
+            }
+        }
+        let num_levels = levels.len().max(merges.len() + 1);
+        merges.resize_with(num_levels - 1, Vec::new);
+        // Joint table [init; level 0; level 1; …], level l = [incoming l?; new states].
+        let mut offsets = Vec::with_capacity(num_levels);
+        let mut acc = 1;
+        for l in 0..num_levels {
+            offsets.push(acc);
+            acc += inc(&has_incoming, l)
+                + if l == 0 {
+                    end - start
+                } else {
+                    merges[l - 1].len()
+                };
+        }
+        let joint = |blocks: Vec<(usize, usize)>| -> Vec<usize> {
+            blocks.into_iter().map(|(l, k)| offsets[l] + k).collect()
+        };
+        let blocks: Vec<Vec<usize>> = row_blocks
+            .into_iter()
+            .map(|b| if b.is_empty() { vec![0] } else { joint(b) })
+            .collect();
+        let outgoing = if end < num_nodes {
+            joint(pending(&levels))
+        } else {
+            Vec::new()
+        };
+        Self {
+            merges,
+            steps: fold_steps(&blocks),
+            blocks,
+            incoming,
+            outgoing,
+        }
+    }
+}
+
+/// Per fold step `t ≥ 1`: the rows with more than `t` blocks.
+fn fold_steps(blocks: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let max_blocks = blocks.iter().map(Vec::len).max().unwrap_or(1);
+    (1..max_blocks)
+        .map(|t| {
+            blocks
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| b.len() > t)
+                .map(|(r, _)| r)
+                .collect()
+        })
+        .collect()
 }
 
 /// The level-by-level schedule of a batch of graphs: the host-side half of BiGG's batched
@@ -351,6 +469,8 @@ pub struct BatchPlan {
     pub bits_compress: usize,
     /// Node count of each graph.
     pub graph_sizes: Vec<usize>,
+    /// The first row of the plan: 0, except for a block of rows ([`BatchPlan::build_block`]).
+    pub first_row: usize,
     /// Per global row (graphs concatenated): whether the row has an edge.
     pub has_ch: Vec<bool>,
     /// Per global row `i` of a graph with `n` nodes: the positional-encoding input `n − i`.
@@ -372,38 +492,80 @@ impl BatchPlan {
         if graphs.is_empty() {
             return Err(GslError::invalid("graphs", "the batch is empty"));
         }
-        let mut plan = Self {
+        let mut plan = Self::empty(
             bits_compress,
-            graph_sizes: graphs.iter().map(|g| g.num_nodes()).collect(),
+            graphs.iter().map(|g| g.num_nodes()).collect(),
+        );
+        for g in graphs {
+            plan.add_rows(g, 0..g.num_nodes());
+        }
+        plan.fenwick = Self::fenwick_schedule(&plan.graph_sizes);
+        Ok(plan)
+    }
+
+    /// The schedule of the rows `rows` of one graph, for block-wise training (BiGG's
+    /// `-blksize`): the trees and decisions of those rows, and a Fenwick schedule that starts
+    /// from the states of the rows before the block ([`FenwickPlan::incoming`]) and ends with
+    /// those after it ([`FenwickPlan::outgoing`]). Summed over consecutive blocks covering the
+    /// graph, the log-likelihood is that of [`BatchPlan::build`] on the whole graph.
+    ///
+    /// Errors: an empty range, or one reaching past the last row.
+    pub fn build_block(
+        graph: &OrderedGraph,
+        rows: std::ops::Range<usize>,
+        bits_compress: usize,
+    ) -> Result<Self> {
+        let n = graph.num_nodes();
+        if rows.start >= rows.end || rows.end > n {
+            return Err(GslError::invalid(
+                "rows",
+                format!(
+                    "need a non-empty range inside the graph's {n} rows, got {}..{}",
+                    rows.start, rows.end
+                ),
+            ));
+        }
+        let mut plan = Self::empty(bits_compress, vec![n]);
+        plan.first_row = rows.start;
+        plan.add_rows(graph, rows.clone());
+        plan.fenwick = FenwickPlan::block(rows.start, rows.end, n);
+        Ok(plan)
+    }
+
+    fn empty(bits_compress: usize, graph_sizes: Vec<usize>) -> Self {
+        Self {
+            bits_compress,
+            graph_sizes,
+            first_row: 0,
             has_ch: Vec::new(),
             positions: Vec::new(),
             row_summary: Vec::new(),
             depths: Vec::new(),
             fenwick: FenwickPlan::default(),
-        };
-        for g in graphs {
-            let n = g.num_nodes();
-            for i in 0..n {
-                let cols = g.row(i);
-                plan.has_ch.push(!cols.is_empty());
-                plan.positions.push(n - i);
-                let global = plan.row_summary.len();
-                let summary = if cols.is_empty() {
-                    SummarySource::Empty
-                } else {
-                    plan.visit(
-                        ColumnRange::root(i),
-                        0,
-                        cols,
-                        Parent::Row(global),
-                        bits_compress,
-                    )
-                };
-                plan.row_summary.push(summary);
-            }
         }
-        plan.fenwick = Self::fenwick_schedule(&plan.graph_sizes);
-        Ok(plan)
+    }
+
+    /// Appends rows `rows` of `g` (trees, labels, positions).
+    fn add_rows(&mut self, g: &OrderedGraph, rows: std::ops::Range<usize>) {
+        let n = g.num_nodes();
+        for i in rows {
+            let cols = g.row(i);
+            self.has_ch.push(!cols.is_empty());
+            self.positions.push(n - i);
+            let global = self.row_summary.len();
+            let summary = if cols.is_empty() {
+                SummarySource::Empty
+            } else {
+                self.visit(
+                    ColumnRange::root(i),
+                    0,
+                    cols,
+                    Parent::Row(global),
+                    self.bits_compress,
+                )
+            };
+            self.row_summary.push(summary);
+        }
     }
 
     fn depth_mut(&mut self, depth: usize) -> &mut DepthPlan {
@@ -526,21 +688,12 @@ impl BatchPlan {
                 );
             }
         }
-        let max_blocks = blocks.iter().map(Vec::len).max().unwrap_or(1);
-        let steps = (1..max_blocks)
-            .map(|t| {
-                blocks
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, b)| b.len() > t)
-                    .map(|(r, _)| r)
-                    .collect()
-            })
-            .collect();
         FenwickPlan {
             merges,
+            steps: fold_steps(&blocks),
             blocks,
-            steps,
+            incoming: Vec::new(),
+            outgoing: Vec::new(),
         }
     }
 
@@ -698,6 +851,49 @@ mod tests {
             }
         }
         assert!(BatchPlan::build(&[], 0).is_err());
+    }
+
+    #[test]
+    fn block_schedules_chain_through_the_fenwick_states() {
+        let g = random_graph(45, 0.2, 6);
+        for block in [1, 4, 7, 16, 45] {
+            let mut rows = 0;
+            let mut previous_outgoing = 0;
+            for start in (0..45).step_by(block) {
+                let end = (start + block).min(45);
+                let plan = BatchPlan::build_block(&g, start..end, 4).unwrap();
+                let f = &plan.fenwick;
+                // In: one state per set bit of the first row, as many as the last block sent.
+                let bits: Vec<usize> = (0..8).filter(|b| (start >> b) & 1 == 1).collect();
+                assert_eq!(f.incoming, bits);
+                assert_eq!(f.incoming.len(), previous_outgoing);
+                // Each row folds one block per set bit of its index (the init state for row 0).
+                for (k, b) in f.blocks.iter().enumerate() {
+                    let i = start + k;
+                    assert_eq!(b.len(), (i.count_ones() as usize).max(1), "row {i}");
+                }
+                // Out: the states after the block, none after the last row.
+                let expected = if end < 45 {
+                    end.count_ones() as usize
+                } else {
+                    0
+                };
+                assert_eq!(f.outgoing.len(), expected);
+                previous_outgoing = f.outgoing.len();
+                assert_eq!(plan.first_row, start);
+                assert_eq!(plan.positions[0], 45 - start);
+                rows += plan.num_rows();
+            }
+            assert_eq!(rows, 45);
+        }
+        // One block over a whole graph merges what the whole-graph plan merges (the last row
+        // is never pushed, so the merge that ends at row 44 is left out).
+        let whole = BatchPlan::build(&[&g], 4).unwrap();
+        let block = BatchPlan::build_block(&g, 0..45, 4).unwrap();
+        assert_eq!(block.depths, whole.depths);
+        assert_eq!(block.fenwick.blocks, whole.fenwick.blocks);
+        assert_eq!(block.fenwick.steps, whole.fenwick.steps);
+        assert!(block.fenwick.incoming.is_empty() && block.fenwick.outgoing.is_empty());
     }
 
     #[test]
