@@ -27,42 +27,9 @@ use gsl_core::{GslError, Result};
 use rand::Rng;
 
 use super::cells::{BinaryTreeLstm, LstmCell, PosEncoding};
+use super::kernels::{axpy, dot, matvec, matvec_add};
 use super::net::{BiggNet, check_sampling_args, draw};
 use super::tree::{ColumnRange, OrderedGraph};
-
-/// Dot product with 16 independent accumulators (vectorised by the compiler).
-#[inline]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0f32; 16];
-    let mut ca = a.chunks_exact(16);
-    let mut cb = b.chunks_exact(16);
-    for (x, y) in (&mut ca).zip(&mut cb) {
-        for k in 0..16 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let mut tail = 0.0;
-    for (x, y) in ca.remainder().iter().zip(cb.remainder()) {
-        tail += x * y;
-    }
-    // Pairwise reduction of the lanes.
-    for w in [8, 4, 2, 1] {
-        for k in 0..w {
-            acc[k] += acc[k + w];
-        }
-    }
-    acc[0] + tail
-}
-
-/// `y += a·x`.
-#[inline]
-fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
-    for (y, x) in y.iter_mut().zip(x) {
-        *y += a * x;
-    }
-}
 
 #[inline]
 fn sigmoid(x: f32) -> f32 {
@@ -118,13 +85,8 @@ impl HostLinear {
 
     /// `out = W x + b` for `x` of width `d_in`.
     fn forward(&self, x: &[f32], out: &mut [f32]) {
-        for ((o, row), b) in out
-            .iter_mut()
-            .zip(self.rows.chunks_exact(self.d_in))
-            .zip(&self.bias)
-        {
-            *o = b + dot(row, x);
-        }
+        out.copy_from_slice(&self.bias);
+        matvec_add(&self.rows, &x[..self.d_in], out);
     }
 }
 
@@ -214,8 +176,11 @@ enum Input<'a> {
 /// BiGG's binary Tree-LSTM on host arrays.
 struct HostTreeLstm {
     d: usize,
-    /// First layer as output rows `[20d][2d]`.
-    first: HostLinear,
+    /// First layer split by input half (left, right child), each as output rows `[20d][d]`:
+    /// a product with one child reads one contiguous block.
+    halves: [Vec<f32>; 2],
+    /// First-layer bias `[20d]`.
+    first_bias: Vec<f32>,
     /// First layer as input rows `[2d][20d]` (bit features pick rows).
     input_rows: Vec<f32>,
     /// Prefix sums of the input rows of each half, `[n_cols + 1][20d]` for `n_cols ≤ bits`.
@@ -245,6 +210,14 @@ impl HostTreeLstm {
         let d = first.d_in / 2;
         let width = 20 * d;
         let input_rows = transpose(&first.rows, width, 2 * d);
+        let halves = [0, 1].map(|half| {
+            first
+                .rows
+                .chunks_exact(2 * d)
+                .flat_map(|row| &row[half * d..][..d])
+                .copied()
+                .collect::<Vec<f32>>()
+        });
         let prefix = [0, 1].map(|half| {
             let mut p = vec![0.0f32; if bits > 0 { (bits + 1) * width } else { 0 }];
             let mut acc = vec![0.0f64; width];
@@ -261,11 +234,8 @@ impl HostTreeLstm {
         });
         let fixed = [0, 1].map(|half| {
             [0, 1].map(|which| {
-                let h = &fixed_states[which][..d];
                 let mut out = vec![0.0f32; width];
-                for (o, row) in out.iter_mut().zip(first.rows.chunks_exact(2 * d)) {
-                    *o = dot(&row[half * d..][..d], h);
-                }
+                matvec(&halves[half], &fixed_states[which][..d], &mut out);
                 out
             })
         });
@@ -276,7 +246,8 @@ impl HostTreeLstm {
         }
         Ok(Self {
             d,
-            first,
+            halves,
+            first_bias: first.bias,
             input_rows,
             prefix,
             fixed,
@@ -295,10 +266,7 @@ impl HostTreeLstm {
 
     /// The first-layer product of one dense `h` with the right half (cached for history blocks).
     fn right_product(&self, h: &[f32], out: &mut [f32]) {
-        let d = self.d;
-        for (o, row) in out.iter_mut().zip(self.first.rows.chunks_exact(2 * d)) {
-            *o = dot(&row[d..], h);
-        }
+        matvec(&self.halves[1], &h[..self.d], out);
     }
 
     /// Merges `left` and `right` into `out = [h; c]`; `fixed` holds the empty / leaf states.
@@ -314,19 +282,11 @@ impl HostTreeLstm {
         let width = 20 * d;
         let (lh, rh) = (dense_h(left, d), dense_h(right, d));
         let hidden = &mut scratch.hidden;
-        for ((o, row), b) in hidden
-            .iter_mut()
-            .zip(self.first.rows.chunks_exact(2 * d))
-            .zip(&self.first.bias)
-        {
-            let mut acc = *b;
-            if let Some(h) = lh {
-                acc += dot(&row[..d], h);
+        hidden.copy_from_slice(&self.first_bias);
+        for (half, h) in [lh, rh].into_iter().enumerate() {
+            if let Some(h) = h {
+                matvec_add(&self.halves[half], h, hidden);
             }
-            if let Some(h) = rh {
-                acc += dot(&row[d..], h);
-            }
-            *o = acc;
         }
         for (half, x) in [left, right].into_iter().enumerate() {
             match *x {
@@ -349,16 +309,13 @@ impl HostTreeLstm {
             *v = elu(*v);
         }
         let gates = &mut scratch.gates;
-        for g in 0..5 {
-            let x = &hidden[g * 4 * d..][..4 * d];
-            let rows = &self.second[g * 4 * d * d..][..4 * d * d];
-            for ((o, row), b) in gates[g * d..][..d]
-                .iter_mut()
-                .zip(rows.chunks_exact(4 * d))
-                .zip(&self.second_bias[g * d..][..d])
-            {
-                *o = b + dot(row, x);
-            }
+        gates.copy_from_slice(&self.second_bias);
+        for ((out, x), rows) in gates
+            .chunks_exact_mut(d)
+            .zip(hidden.chunks_exact(4 * d))
+            .zip(self.second.chunks_exact(4 * d * d))
+        {
+            matvec_add(rows, x, out);
         }
         // The children's cell states (a bit feature has c = h).
         let [bits_l, bits_r] = &mut scratch.bits;
@@ -989,11 +946,7 @@ mod tests {
     }
 
     #[test]
-    fn kernels_match_naive_sums() {
-        let a: Vec<f32> = (0..37).map(|i| (i as f32 * 0.37).sin()).collect();
-        let b: Vec<f32> = (0..37).map(|i| (i as f32 * 0.11).cos()).collect();
-        let naive: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
-        assert!((dot(&a, &b) as f64 - naive).abs() < 1e-5);
+    fn transpose_swaps_the_axes() {
         let t = transpose(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3);
         assert_eq!(t, vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
     }
