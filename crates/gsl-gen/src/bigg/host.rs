@@ -27,19 +27,9 @@ use gsl_core::{GslError, Result};
 use rand::Rng;
 
 use super::cells::{BinaryTreeLstm, LstmCell, PosEncoding};
-use super::kernels::{axpy, dot, matvec, matvec_add};
+use super::kernels::{Activation, activate, axpy, dot, matvec, matvec_add};
 use super::net::{BiggNet, check_sampling_args, draw};
 use super::tree::{ColumnRange, OrderedGraph};
-
-#[inline]
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
-}
-
-#[inline]
-fn elu(x: f32) -> f32 {
-    if x > 0.0 { x } else { x.exp_m1() }
-}
 
 /// Copies a Burn tensor to the host, refusing non-finite values.
 fn host<const D: usize>(t: burn::tensor::Tensor<D>, what: &str) -> Result<Vec<f32>> {
@@ -116,9 +106,7 @@ impl HostMlp {
     /// The logit for `x`; `hidden` is scratch of width `2d`.
     fn logit(&self, x: &[f32], hidden: &mut [f32]) -> f32 {
         self.first.forward(x, hidden);
-        for v in hidden.iter_mut() {
-            *v = elu(*v);
-        }
+        activate(hidden, Activation::Elu);
         self.last_bias + dot(&self.last, hidden)
     }
 }
@@ -144,13 +132,18 @@ impl HostLstm {
         let input = &self.input_terms[which as usize * 4 * d..][..4 * d];
         let (h, c) = state.split_at_mut(d);
         self.hidden.forward(h, gates);
-        for (g, x) in gates.iter_mut().zip(input) {
-            *g += x;
-        }
+        axpy(gates, 1.0, input);
+        // Gates i, f, g, o: sigmoid, sigmoid, tanh, sigmoid.
+        activate(&mut gates[..2 * d], Activation::Sigmoid);
+        activate(&mut gates[2 * d..3 * d], Activation::Tanh);
+        activate(&mut gates[3 * d..], Activation::Sigmoid);
         for k in 0..d {
-            let (i, f, g, o) = (gates[k], gates[d + k], gates[2 * d + k], gates[3 * d + k]);
-            c[k] = sigmoid(f) * c[k] + sigmoid(i) * g.tanh();
-            h[k] = sigmoid(o) * c[k].tanh();
+            c[k] = gates[d + k] * c[k] + gates[k] * gates[2 * d + k];
+        }
+        h.copy_from_slice(c);
+        activate(h, Activation::Tanh);
+        for (h, o) in h.iter_mut().zip(&gates[3 * d..]) {
+            *h *= o;
         }
     }
 }
@@ -305,9 +298,7 @@ impl HostTreeLstm {
                 }
             }
         }
-        for v in hidden.iter_mut() {
-            *v = elu(*v);
-        }
+        activate(hidden, Activation::Elu);
         let gates = &mut scratch.gates;
         gates.copy_from_slice(&self.second_bias);
         for ((out, x), rows) in gates
@@ -321,17 +312,23 @@ impl HostTreeLstm {
         let [bits_l, bits_r] = &mut scratch.bits;
         let lc = child_cell(left, fixed, d, bits_l);
         let rc = child_cell(right, fixed, d, bits_r);
+        // Gates i, o (sigmoid), u, f_left, f_right (tanh: BiGG's `act_last='tanh'`).
+        activate(&mut gates[..2 * d], Activation::Sigmoid);
+        activate(&mut gates[2 * d..], Activation::Tanh);
         let (h, c) = out.split_at_mut(d);
         for k in 0..d {
-            let (i, o, u, fl, fr) = (
+            let (i, u, fl, fr) = (
                 gates[k],
-                gates[d + k],
                 gates[2 * d + k],
                 gates[3 * d + k],
                 gates[4 * d + k],
             );
-            c[k] = sigmoid(i) * u.tanh() + fl.tanh() * lc[k] + fr.tanh() * rc[k];
-            h[k] = sigmoid(o) * c[k].tanh();
+            c[k] = i * u + fl * lc[k] + fr * rc[k];
+        }
+        h.copy_from_slice(c);
+        activate(h, Activation::Tanh);
+        for (h, o) in h.iter_mut().zip(&gates[d..2 * d]) {
+            *h *= o;
         }
     }
 }

@@ -160,6 +160,104 @@ impl WithSimd for Axpy<'_> {
     }
 }
 
+/// `ln 2` split for an exact `n·ln 2` (Cody–Waite; the constants of Cephes' `expf`).
+const LN2_HI: f32 = 0.693_359_4;
+const LN2_LO: f32 = -2.121_944_4e-4;
+/// `1.5 · 2²³`: adding it rounds to an integer held in the low mantissa bits.
+const ROUND_MAGIC: f32 = 12_582_912.0;
+/// The bits of [`ROUND_MAGIC`] less the exponent bias: `bits(t + magic) − this = n + 127`.
+const MAGIC_BITS_LESS_BIAS: u32 = 0x4B40_0000 - 127;
+
+/// `eˣ` lane-wise, as Cephes' `expf`: `x = n·ln 2 + r`, `|r| ≤ ln 2 / 2`, a degree-7 polynomial
+/// for `eʳ` and `2ⁿ` built in the exponent bits. Inputs are clamped to `[−87, 88]` (normal
+/// results); relative error ≈ 1e-7 (tested).
+#[inline(always)]
+fn exp_lanes<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
+    let x = simd.min_f32s(
+        simd.max_f32s(x, simd.splat_f32s(-87.0)),
+        simd.splat_f32s(88.0),
+    );
+    let magic = simd.splat_f32s(ROUND_MAGIC);
+    let shifted = simd.mul_add_e_f32s(x, simd.splat_f32s(std::f32::consts::LOG2_E), magic);
+    let n = simd.sub_f32s(shifted, magic);
+    let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_HI), x);
+    let r = simd.mul_add_e_f32s(n, simd.splat_f32s(-LN2_LO), r);
+    let mut p = simd.splat_f32s(1.987_569_2e-4);
+    for c in [
+        1.398_199_9e-3,
+        8.333_452e-3,
+        4.166_579_6e-2,
+        0.166_666_65,
+        0.5,
+    ] {
+        p = simd.mul_add_e_f32s(p, r, simd.splat_f32s(c));
+    }
+    let r2 = simd.mul_f32s(r, r);
+    let y = simd.mul_add_e_f32s(p, r2, simd.add_f32s(r, simd.splat_f32s(1.0)));
+    let biased = simd.sub_u32s(
+        simd.transmute_u32s_f32s(shifted),
+        simd.splat_u32s(MAGIC_BITS_LESS_BIAS),
+    );
+    let scale = simd.mul_u32s(biased, simd.splat_u32s(1 << 23));
+    simd.mul_f32s(y, simd.transmute_f32s_u32s(scale))
+}
+
+/// The activations the host sampler applies in place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Activation {
+    /// `x` for `x > 0`, else `eˣ − 1`.
+    Elu,
+    /// `1 / (1 + e⁻ˣ)`.
+    Sigmoid,
+    /// `1 − 2 / (e²ˣ + 1)`.
+    Tanh,
+}
+
+impl Activation {
+    #[inline(always)]
+    fn lanes<S: Simd>(self, simd: S, x: S::f32s) -> S::f32s {
+        let one = simd.splat_f32s(1.0);
+        match self {
+            Activation::Elu => {
+                let negative = simd.sub_f32s(exp_lanes(simd, x), one);
+                simd.select_f32s(simd.greater_than_f32s(x, simd.splat_f32s(0.0)), x, negative)
+            }
+            Activation::Sigmoid => {
+                let e = exp_lanes(simd, simd.mul_f32s(x, simd.splat_f32s(-1.0)));
+                simd.div_f32s(one, simd.add_f32s(one, e))
+            }
+            Activation::Tanh => {
+                let e = exp_lanes(simd, simd.add_f32s(x, x));
+                let two = simd.splat_f32s(2.0);
+                simd.sub_f32s(one, simd.div_f32s(two, simd.add_f32s(e, one)))
+            }
+        }
+    }
+}
+
+/// An activation over a slice, in place.
+struct Activate<'a> {
+    x: &'a mut [f32],
+    activation: Activation,
+}
+
+impl WithSimd for Activate<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let (body, tail) = S::as_mut_simd_f32s(self.x);
+        for v in body {
+            *v = self.activation.lanes(simd, *v);
+        }
+        // The tail goes through the same formula, padded to a register.
+        if !tail.is_empty() {
+            let v = self.activation.lanes(simd, simd.partial_load_f32s(tail));
+            simd.partial_store_f32s(tail, v);
+        }
+    }
+}
+
 /// Writes or adds `v` into `o`.
 #[inline(always)]
 fn store(o: &mut f32, v: f32, accumulate: bool) {
@@ -221,6 +319,11 @@ pub(super) fn axpy(y: &mut [f32], alpha: f32, x: &[f32]) {
     dispatch(Axpy { y, alpha, x });
 }
 
+/// Applies `activation` to every entry of `x`.
+pub(super) fn activate(x: &mut [f32], activation: Activation) {
+    dispatch(Activate { x, activation });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,6 +381,59 @@ mod tests {
     #[should_panic(expected = "layout mismatch")]
     fn matvec_refuses_a_wrong_layout() {
         matvec(&[1.0; 5], &[1.0; 2], &mut [0.0; 2]);
+    }
+
+    #[test]
+    fn activations_match_libm() {
+        // A grid over the range the cells see, both clamps, and every tail length.
+        let mut grid: Vec<f32> = (-4000..=4000).map(|i| i as f32 * 0.005).collect();
+        grid.extend([
+            -200.0, -90.0, -87.5, -30.0, -1e-6, 0.0, 1e-6, 30.0, 44.5, 90.0, 200.0,
+        ]);
+        for len in [grid.len(), 1, 5, 17, 33] {
+            let x = &grid[grid.len() - len..];
+            for activation in [Activation::Elu, Activation::Sigmoid, Activation::Tanh] {
+                let mut y = x.to_vec();
+                activate(&mut y, activation);
+                for (&x, &y) in x.iter().zip(&y) {
+                    let x64 = x as f64;
+                    let want = match activation {
+                        Activation::Elu if x > 0.0 => x64,
+                        Activation::Elu => x64.exp_m1(),
+                        Activation::Sigmoid => 1.0 / (1.0 + (-x64).exp()),
+                        Activation::Tanh => x64.tanh(),
+                    };
+                    let err = (y as f64 - want).abs();
+                    assert!(
+                        err <= 3e-7 * want.abs().max(1.0),
+                        "{activation:?}({x}) = {y}, want {want}"
+                    );
+                }
+            }
+        }
+        // The exponential itself, relative error over its unclamped range [−87, 88].
+        let mut e: Vec<f32> = (-870..880).map(|i| i as f32 * 0.1 + 0.013).collect();
+        let want: Vec<f64> = e.iter().map(|&x| (x as f64).exp()).collect();
+        struct Exp<'a>(&'a mut [f32]);
+        impl WithSimd for Exp<'_> {
+            type Output = ();
+            #[inline(always)]
+            fn with_simd<S: Simd>(self, simd: S) {
+                let (body, tail) = S::as_mut_simd_f32s(self.0);
+                for v in body {
+                    *v = exp_lanes(simd, *v);
+                }
+                let v = exp_lanes(simd, simd.partial_load_f32s(tail));
+                simd.partial_store_f32s(tail, v);
+            }
+        }
+        dispatch(Exp(&mut e));
+        for (got, want) in e.iter().zip(&want) {
+            assert!(
+                ((*got as f64 - want) / want).abs() < 3e-7,
+                "{got} vs {want}"
+            );
+        }
     }
 
     #[test]
