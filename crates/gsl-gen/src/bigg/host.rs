@@ -4,11 +4,17 @@
 //! of batch-of-one products (a matrix–vector product per cell). Through Burn each of those is
 //! a tensor op that allocates, dispatches and reads its weight; at d = 256 a row costs tens of
 //! milliseconds. [`HostBigg`] copies the weights of a [`BiggNet`] once into host `f32` arrays
-//! laid out for matrix–vector products (one contiguous row per output, dot products with 16
-//! independent accumulators that the compiler vectorises), keeps every state in reused buffers
-//! and runs the *same* sampler: the same recursion ([`BiggNet::sample_graph_with`]), the same
+//! laid out for matrix–vector products (one contiguous row per output; the first Tree-LSTM
+//! layer split into one contiguous block per child), keeps every state in reused buffers and
+//! runs the *same* sampler: the same recursion ([`BiggNet::sample_graph_with`]), the same
 //! decision function and RNG draws, so a seed gives the same graph on both paths (up to
 //! summation-order rounding of the logits, ~1e-6).
+//!
+//! The products and activations run in the SIMD kernels of `bigg::kernels` (AVX-512 or
+//! AVX2 + FMA picked at run time through `pulp`, four output rows per pass; `exp` for ELU,
+//! sigmoid and tanh as a vectorised Cephes polynomial, ≈ 1e-7 relative error). At d = 256 a
+//! step streams megabytes of weights per cell from the last-level cache, so the sampler is
+//! bound by that bandwidth, not by arithmetic: one row of a 1,000-node tree reads ≈ 184 MB.
 //!
 //! Three exact algebraic shortcuts cut the weight traffic of the first Tree-LSTM layer
 //! `W [2d, 20d]`, whose input is `[left.h, right.h]`:
