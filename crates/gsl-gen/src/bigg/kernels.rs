@@ -1,4 +1,5 @@
-//! SIMD kernels of the host sampler: matrix–vector products, dot products and `axpy`.
+//! SIMD kernels of the host sampler: matrix–vector products, dot products, `axpy` and the
+//! ELU / sigmoid / tanh activations (through a vectorised `exp`).
 //!
 //! A sampling step is a chain of batch-of-one products whose weights (megabytes at d = 256)
 //! stream from the last-level cache, so the kernels must keep the load units busy: they are
