@@ -61,6 +61,7 @@
 mod cells;
 pub mod config;
 pub mod host;
+mod kernels;
 pub mod net;
 pub mod tree;
 
