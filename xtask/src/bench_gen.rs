@@ -422,7 +422,8 @@ fn run_bigg_scale(
 
 /// BiGG against the ER baseline under the GRAN protocol (unshuffled 80/20 split, as many samples
 /// as test graphs, GRAN's kernels, validity): BiGG trained with BiGG's per-dataset order (BFS for
-/// grid, DFS otherwise) and `d = 64` (`quick`: 3 epochs × 50 steps; full: 20 × 100), batch 10,
+/// grid, DFS otherwise) and `d = 64` (`quick`: 3 epochs × 50 steps; full: 20 × 100), batch 10
+/// (2 for FIRSTMM_DB, as BiGG's `run_DB.sh`),
 /// learning rate 1e-3 — far fewer steps than BiGG's scripts, which train for 1000 epochs at
 /// `d = 256` on a GPU.
 fn run_bigg_quality(
@@ -468,6 +469,8 @@ fn run_bigg_quality(
             .with_embed_dim(dim)
             .with_bits_compress(dim)
             .with_node_order(order)
+            // BiGG's run_DB.sh trains FIRSTMM_DB (≈ 1,400 nodes a graph) with batches of 2.
+            .with_batch_size(if name == "firstmm_db" { 2 } else { 10 })
             .with_epochs(epochs)
             .with_steps_per_epoch(steps);
         let context = FitContext {
