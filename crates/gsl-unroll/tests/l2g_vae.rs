@@ -152,15 +152,16 @@ fn evaluation_is_deterministic_and_decodes_the_prior_mean() {
     let plain = m.valid();
     let c = to_vec_f32(plain.forward(batch.observation.clone().inner()).unwrap());
     assert_eq!(a, c);
-    // The training pass samples the posterior: two passes differ, the evaluation does not.
+    // The training pass decodes a posterior sample, the evaluation the prior mean, so the last
+    // layers differ. (Comparing two training passes with each other would race with other
+    // tests that reseed the shared device generator between the two draws.)
     let t1 = m
         .forward_train(batch.observation.clone(), batch.target.clone())
         .unwrap();
     let t2 = m
         .forward_train(batch.observation.clone(), batch.target.clone())
         .unwrap();
-    let last = |o: &[Tensor<3>]| to_vec_f32(o[2].clone());
-    assert_ne!(last(&t1.outputs), last(&t2.outputs));
+    assert_ne!(to_vec_f32(t1.outputs[2].clone()), a);
     // The first layers are the same in both passes (no VAE there).
     assert_eq!(
         to_vec_f32(t1.outputs[1].clone()),
