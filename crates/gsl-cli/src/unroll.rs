@@ -97,9 +97,9 @@ pub struct TrainArgs {
     /// The method.
     #[arg(long, value_enum)]
     pub model: ModelArg,
-    /// The dataset recipe.
-    #[arg(long, value_enum)]
-    pub dataset: DatasetArg,
+    /// The dataset recipe and its sizes.
+    #[command(flatten)]
+    pub recipe: RecipeArgs,
     /// Checkpoint directory to write.
     #[arg(long)]
     pub out: PathBuf,
@@ -115,21 +115,6 @@ pub struct TrainArgs {
     /// GDN: channels per layer.
     #[arg(long, default_value_t = 1)]
     pub channels: usize,
-    /// Training graphs.
-    #[arg(long, default_value_t = 64)]
-    pub train: usize,
-    /// Validation graphs.
-    #[arg(long, default_value_t = 16)]
-    pub val: usize,
-    /// Test graphs.
-    #[arg(long, default_value_t = 16)]
-    pub test: usize,
-    /// Signals per graph (recipe default when absent: 3000 L2G, 50 GDN, 500 GLAD).
-    #[arg(long)]
-    pub signals: Option<usize>,
-    /// glad-gaussian: nodes per graph.
-    #[arg(long, default_value_t = 20)]
-    pub nodes: usize,
     /// Graphs per optimiser step.
     #[arg(long, default_value_t = 32)]
     pub batch_size: usize,
@@ -150,6 +135,46 @@ pub struct TrainArgs {
     /// Replace an existing checkpoint in `--out`.
     #[arg(long)]
     pub overwrite: bool,
+}
+
+/// The dataset recipe and its sizes, shared by `train` and `plot`.
+#[derive(clap::Args, Debug)]
+pub struct RecipeArgs {
+    /// The dataset recipe.
+    #[arg(long, value_enum)]
+    pub dataset: DatasetArg,
+    /// Training graphs.
+    #[arg(long, default_value_t = 64)]
+    pub train: usize,
+    /// Validation graphs.
+    #[arg(long, default_value_t = 16)]
+    pub val: usize,
+    /// Test graphs.
+    #[arg(long, default_value_t = 16)]
+    pub test: usize,
+    /// Signals per graph (recipe default when absent: 3000 L2G, 50 GDN, 500 GLAD).
+    #[arg(long)]
+    pub signals: Option<usize>,
+    /// glad-gaussian: nodes per graph.
+    #[arg(long, default_value_t = 20)]
+    pub nodes: usize,
+}
+
+impl RecipeArgs {
+    /// The dataset of the recipe, drawn from `seed`.
+    fn build(&self, seed: u64, device: &Device) -> Result<SupervisedDataset> {
+        let sizes = SplitSizes::new(self.train, self.val, self.test);
+        let signals = self.signals;
+        let recipe = match self.dataset {
+            DatasetArg::L2gBa20 => Recipe::l2g_ba20(sizes, signals.unwrap_or(3000), seed),
+            DatasetArg::L2gWs50 => Recipe::l2g_ws50(sizes, signals.unwrap_or(3000), seed),
+            DatasetArg::GdnDiffusion => Recipe::gdn_diffusion(sizes, signals.unwrap_or(50), seed)?,
+            DatasetArg::GladGaussian => {
+                Recipe::glad_gaussian(sizes, self.nodes, signals.unwrap_or(500), seed)
+            }
+        };
+        recipe.build(device)
+    }
 }
 
 /// Arguments of `gsl unroll predict`.
@@ -175,30 +200,16 @@ pub struct PlotArgs {
     /// Checkpoint directory written by `gsl unroll train`.
     #[arg(long)]
     pub checkpoint: PathBuf,
-    /// The dataset recipe to draw the graph from.
-    #[arg(long, value_enum)]
-    pub dataset: DatasetArg,
+    /// The dataset recipe to draw the graph from (the sizes and seed training used rebuild
+    /// its data).
+    #[command(flatten)]
+    pub recipe: RecipeArgs,
     /// Graph index in the dataset (`0 ≤ I < train + val + test`).
     #[arg(long)]
     pub index: usize,
     /// PNG file to write.
     #[arg(long)]
     pub output: PathBuf,
-    /// Training graphs of the recipe (the same sizes and seed as training rebuild its data).
-    #[arg(long, default_value_t = 64)]
-    pub train: usize,
-    /// Validation graphs of the recipe.
-    #[arg(long, default_value_t = 16)]
-    pub val: usize,
-    /// Test graphs of the recipe.
-    #[arg(long, default_value_t = 16)]
-    pub test: usize,
-    /// Signals per graph (recipe default when absent).
-    #[arg(long)]
-    pub signals: Option<usize>,
-    /// glad-gaussian: nodes per graph.
-    #[arg(long, default_value_t = 20)]
-    pub nodes: usize,
     /// Seed of the data.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -217,38 +228,6 @@ pub fn run(args: &UnrollArgs, device: &Device) -> Result<()> {
         UnrollCommand::Predict(a) => run_predict(a, device),
         UnrollCommand::Plot(a) => run_plot(a, device),
     }
-}
-
-/// The dataset of a recipe with the given sizes, signal count, node count and seed.
-fn build_dataset(
-    dataset: DatasetArg,
-    sizes: SplitSizes,
-    signals: Option<usize>,
-    nodes: usize,
-    seed: u64,
-    device: &Device,
-) -> Result<SupervisedDataset> {
-    let recipe = match dataset {
-        DatasetArg::L2gBa20 => Recipe::l2g_ba20(sizes, signals.unwrap_or(3000), seed),
-        DatasetArg::L2gWs50 => Recipe::l2g_ws50(sizes, signals.unwrap_or(3000), seed),
-        DatasetArg::GdnDiffusion => Recipe::gdn_diffusion(sizes, signals.unwrap_or(50), seed)?,
-        DatasetArg::GladGaussian => {
-            Recipe::glad_gaussian(sizes, nodes, signals.unwrap_or(500), seed)
-        }
-    };
-    recipe.build(device)
-}
-
-fn dataset(args: &TrainArgs, device: &Device) -> Result<SupervisedDataset> {
-    let sizes = SplitSizes::new(args.train, args.val, args.test);
-    build_dataset(
-        args.dataset,
-        sizes,
-        args.signals,
-        args.nodes,
-        args.seed,
-        device,
-    )
 }
 
 fn train_config(args: &TrainArgs) -> Result<TrainConfig> {
@@ -376,7 +355,7 @@ fn run_train(args: &TrainArgs, device: &Device) -> Result<()> {
             ),
         ));
     }
-    let data = dataset(args, device)?;
+    let data = args.recipe.build(args.seed, device)?;
     match args.model {
         ModelArg::Glad => fit::<GladLayer>(GladSpec::default(), args, &data, device),
         ModelArg::Gdn => {
@@ -488,15 +467,7 @@ fn plot_with<L: UnrollingLayer>(
 fn run_plot(args: &PlotArgs, device: &Device) -> Result<()> {
     crate::io::refuse_existing("output", &args.output, args.overwrite)?;
     let method = checkpoint_method(&args.checkpoint)?;
-    let sizes = SplitSizes::new(args.train, args.val, args.test);
-    let data = build_dataset(
-        args.dataset,
-        sizes,
-        args.signals,
-        args.nodes,
-        args.seed,
-        device,
-    )?;
+    let data = args.recipe.build(args.seed, device)?;
     let panels = match method.as_str() {
         "glad" => plot_with::<GladLayer>(args, &data, device)?,
         "gdn" => plot_with::<GdnLayer>(args, &data, device)?,

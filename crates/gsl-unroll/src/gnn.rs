@@ -69,25 +69,13 @@ pub fn degree_features(observation: Tensor<3>) -> Tensor<3> {
 /// taken outside the autodiff graph; a non-positive degree gives `0` for `d^{-1/2}` (pyGSL's
 /// `symmetric_adj_normalize`, which clamps negative degrees of signed observations to 0).
 pub fn symmetric_normalize(a: Tensor<3>) -> Tensor<3> {
-    let deg = a.clone().detach().sum_dim(2); // [B, N, 1]
-    let positive = deg.clone().greater_elem(0.0);
-    let dinv = deg
-        .clamp_min(f32::MIN_POSITIVE)
-        .sqrt()
-        .recip()
-        .mask_fill(positive.bool_not(), 0.0);
+    let dinv = gsl_core::ops::inverse_sqrt_degrees(a.clone().detach().sum_dim(2)); // [B, N, 1]
     dinv.clone().mul(a).mul(dinv.swap_dims(1, 2))
 }
 
 /// `σ(Z Zᵀ)` for embeddings `[B, N, d]`, diagonal zeroed, `[B, N, N]`.
-fn decode(z: Tensor<3>) -> Tensor<3> {
-    let [_, n, _] = z.dims();
-    let scores = sigmoid(z.clone().matmul(z.swap_dims(1, 2)));
-    let off_diagonal = Tensor::<2>::eye(n, &scores.device())
-        .neg()
-        .add_scalar(1.0)
-        .unsqueeze::<3>();
-    scores.mul(off_diagonal)
+fn decode(z: Tensor<3>) -> Result<Tensor<3>> {
+    gsl_core::ops::zero_diagonal(sigmoid(z.clone().matmul(z.swap_dims(1, 2))))
 }
 
 /// `X W` for node features `[B, N, d_in]` and a weight `[d_in, d_out]`.
@@ -245,7 +233,7 @@ impl UnrollingLayer for GcnBaseline {
         _state: Tensor<3>,
         _: Position,
     ) -> Result<Tensor<3>> {
-        Ok(decode(self.embed(spec, input)))
+        decode(self.embed(spec, input))
     }
 
     fn output(_: &GcnSpec, state: &Tensor<3>) -> Result<Tensor<3>> {
@@ -448,7 +436,7 @@ impl UnrollingLayer for GinBaseline {
         _state: Tensor<3>,
         _: Position,
     ) -> Result<Tensor<3>> {
-        Ok(decode(self.embed(input)))
+        decode(self.embed(input))
     }
 
     fn output(_: &GinSpec, state: &Tensor<3>) -> Result<Tensor<3>> {

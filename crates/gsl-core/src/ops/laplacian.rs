@@ -106,6 +106,17 @@ pub fn laplacian(graph: &Graph, kind: LaplacianKind) -> Result<Graph> {
     )
 }
 
+/// `d^{-1/2}` of batched degrees `[B, N, 1]`, with `0` where `d ≤ 0` (isolated nodes, and the
+/// negative degrees of signed matrices such as covariances). The factor of the symmetric
+/// normalisation `D^{-1/2} A D^{-1/2}`.
+pub fn inverse_sqrt_degrees(deg: Tensor<3>) -> Tensor<3> {
+    let positive = deg.clone().greater_elem(0.0);
+    deg.clamp_min(f32::MIN_POSITIVE)
+        .sqrt()
+        .recip()
+        .mask_fill(positive.bool_not(), 0.0)
+}
+
 /// The Laplacian of every adjacency in a dense batch `[B, N, N]`, as `[B, N, N]`.
 ///
 /// Same conventions as [`laplacian`]: degrees are row sums, and isolated nodes get `0` for
@@ -127,12 +138,7 @@ pub fn laplacian_dense(a: Tensor<3>, kind: LaplacianKind) -> Result<Tensor<3>> {
     Ok(match kind {
         LaplacianKind::Combinatorial => eye.mul(deg).sub(a),
         LaplacianKind::SymmetricNormalized => {
-            let positive = deg.clone().greater_elem(0.0);
-            let dinv = deg
-                .clamp_min(f32::MIN_POSITIVE)
-                .sqrt()
-                .recip()
-                .mask_fill(positive.bool_not(), 0.0);
+            let dinv = inverse_sqrt_degrees(deg);
             let normalized = dinv.clone().mul(a).mul(dinv.swap_dims(1, 2));
             eye.sub(normalized)
         }

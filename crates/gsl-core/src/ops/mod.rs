@@ -21,7 +21,7 @@ mod spectral;
 mod structure;
 
 pub use degree_operator::{degree_op, degree_op_adjoint};
-pub use laplacian::{LaplacianKind, laplacian, laplacian_dense};
+pub use laplacian::{LaplacianKind, inverse_sqrt_degrees, laplacian, laplacian_dense};
 pub use polynomial::{
     chebyshev_filter, chebyshev_filter_sparse, chebyshev_polynomial, monomial_polynomial,
 };
