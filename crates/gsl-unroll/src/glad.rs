@@ -13,7 +13,9 @@
 //! ```
 //!
 //! from `Θ₀ = Z₀ = (S + c·I)⁻¹` with a learnable offset `c` (`theta_init_offset`) and
-//! `λ₀ = lambda_init`. The square root is gsl-mb's Newton–Schulz iteration; autodiff runs
+//! `λ₀ = lambda_init`. The original code leaves `c` free; Adam at GLAD's learning rates can push
+//! it below zero within a few steps (from 0.1 at lr 0.03: five steps), where `S + c·I` is no
+//! longer positive definite and `Θ₀` is NaN. Here the offset used is `max(c, `[`MIN_OFFSET`]`)`. The square root is gsl-mb's Newton–Schulz iteration; autodiff runs
 //! through its iterations. The networks are `tanh` MLPs ending in a sigmoid (the original
 //! code's `lambdaNN`/`rhoNN`, hidden width `H`, `hidden_layers` hidden layers). The estimate of
 //! a layer is `Θ`; the loss compares whole matrices (diagonal included), so the per-layer NSE
@@ -31,6 +33,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::layer::{Position, UnrollingLayer};
 
+/// The smallest offset `c` used in `Θ₀ = (S + cI)⁻¹`: the learnable parameter is clamped to
+/// at least this, so `S + cI` stays positive definite for any covariance `S`.
+pub const MIN_OFFSET: f32 = 1e-3;
+
 /// GLAD's settings. Defaults: the original code's `lambda_init = 1`, `theta_init_offset = 0.1`,
 /// one hidden layer of width 5, and pyGSL's 10 Newton–Schulz iterations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,7 +49,8 @@ pub struct GladSpec {
     pub sqrt_iterations: usize,
     /// `λ₀` (> 0).
     pub lambda_init: f64,
-    /// Initial value of the learnable offset `c` in `Θ₀ = (S + cI)⁻¹` (> 0).
+    /// Initial value of the learnable offset `c` in `Θ₀ = (S + cI)⁻¹` (> 0; the value used
+    /// is at least [`MIN_OFFSET`]).
     pub theta_init_offset: f64,
 }
 
@@ -157,7 +164,7 @@ impl UnrollingLayer for GladLayer {
         let [b, n, _] = input.s.dims();
         let device = input.s.device();
         let offset = match extra {
-            Some(p) => p.val().reshape([1, 1, 1]),
+            Some(p) => p.val().clamp_min(MIN_OFFSET).reshape([1, 1, 1]),
             None => Tensor::full([1, 1, 1], spec.theta_init_offset as f32, &device),
         };
         let shifted = input.s.clone().add(eye_batch(n, &device).mul(offset));

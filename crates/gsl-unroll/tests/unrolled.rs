@@ -157,6 +157,37 @@ fn glad_layer_is_the_gsl_mb_step() {
     assert_eq!(max_abs_diff(theta, expected), 0.0);
 }
 
+/// A learned offset below zero (Adam drives it there at GLAD's learning rates) must not make
+/// `S + cI` indefinite: the layer clamps it to `MIN_OFFSET`.
+#[test]
+fn glad_negative_offset_is_clamped_and_output_stays_finite() {
+    let d = flex();
+    // 40 samples of 30 variables: the sample covariance has eigenvalues near zero.
+    let data = Recipe::glad_gaussian(SplitSizes::new(2, 1, 1), 30, 40, 4)
+        .build(&d)
+        .unwrap();
+    let batch = data.batch(&[0, 1], &d).unwrap();
+    let spec = GladSpec::default();
+    let mut model = Unrolled::<GladLayer>::new(spec.clone(), UnrollConfig::new(2), &d).unwrap();
+    model.extra = Some(Param::from_tensor(Tensor::from_floats([-0.5], &d)));
+    let out = model.forward(batch.observation.clone()).unwrap();
+    let values = to_vec_f32(out);
+    assert!(values.iter().all(|v| v.is_finite()));
+    // The initial state is exactly (S + MIN_OFFSET·I)⁻¹.
+    let input = GladLayer::prepare(&spec, batch.observation.clone()).unwrap();
+    let state = GladLayer::initial_state(&spec, &input, model.extra.as_ref()).unwrap();
+    let floor = GladLayer::initial_state(
+        &spec,
+        &input,
+        Some(&Param::from_tensor(Tensor::from_floats(
+            [gsl_unroll::glad::MIN_OFFSET],
+            &d,
+        ))),
+    )
+    .unwrap();
+    assert_eq!(max_abs_diff(state.theta, floor.theta), 0.0);
+}
+
 fn check_gradients<L: UnrollingLayer>(model: &Unrolled<L>, data: &SupervisedDataset, d: &Device) {
     let batch = data.batch(&[0, 1], d).unwrap();
     let outputs = model.forward_layers(batch.observation.clone()).unwrap();
