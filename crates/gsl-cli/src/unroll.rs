@@ -186,9 +186,14 @@ pub struct PredictArgs {
     /// Observation: an N × N matrix (.npy or .csv) of the kind the model was trained on.
     #[arg(long)]
     pub input: PathBuf,
-    /// Output: .npy (dense estimate) or .csv / .npz (edges above the stored threshold).
+    /// Output: .npy (dense estimate) or .csv / .npz (edges above the threshold).
     #[arg(long)]
     pub output: PathBuf,
+    /// Keep edges with |estimate| above this instead of the checkpoint's validated threshold
+    /// (e.g. one re-validated on graphs of the size predicted; GDN's threshold does not carry
+    /// over from N = 68 to N = 500, see docs/gsl-unroll.md). Edge-list outputs only.
+    #[arg(long)]
+    pub threshold: Option<f32>,
     /// Replace the output file if it exists.
     #[arg(long)]
     pub overwrite: bool,
@@ -396,6 +401,20 @@ fn run_predict(args: &PredictArgs, device: &Device) -> Result<()> {
             format!("unsupported extension `.{ext}` (expected .csv, .npz or .npy)"),
         ));
     }
+    if let Some(t) = args.threshold {
+        if !t.is_finite() || t < 0.0 {
+            return Err(GslError::invalid(
+                "threshold",
+                format!("must be finite and ≥ 0, got {t}"),
+            ));
+        }
+        if ext == "npy" {
+            return Err(GslError::invalid(
+                "threshold",
+                "a .npy output is the dense estimate, not thresholded: use .csv or .npz",
+            ));
+        }
+    }
     crate::io::refuse_existing("output", &args.output, args.overwrite)?;
     let matrix = read_matrix(&args.input)?;
     if matrix.rows != matrix.cols {
@@ -407,7 +426,7 @@ fn run_predict(args: &PredictArgs, device: &Device) -> Result<()> {
     }
     let n = matrix.rows;
     let obs = Tensor::<3>::from_data(TensorData::new(matrix.values, [1, n, n]), device);
-    let (values, threshold) = match checkpoint_method(&args.checkpoint)?.as_str() {
+    let (values, stored) = match checkpoint_method(&args.checkpoint)?.as_str() {
         "glad" => predict_with::<GladLayer>(&args.checkpoint, obs, device)?,
         "gdn" => predict_with::<GdnLayer>(&args.checkpoint, obs, device)?,
         "l2g" => predict_with::<L2gLayer>(&args.checkpoint, obs, device)?,
@@ -421,6 +440,7 @@ fn run_predict(args: &PredictArgs, device: &Device) -> Result<()> {
             ));
         }
     };
+    let threshold = args.threshold.unwrap_or(stored);
     if ext == "npy" {
         write_matrix(&args.output, &Matrix::new(n, n, values)?, args.overwrite)?;
     } else {

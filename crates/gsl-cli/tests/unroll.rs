@@ -99,6 +99,41 @@ fn train_writes_a_checkpoint_that_predict_uses() {
     assert!(edges.iter().all(|&(i, j, w)| i < j && j < 20 && w > 0.0));
     // Closer points get larger weights from the log model: the estimate is not empty.
     assert!(!edges.is_empty());
+
+    // --threshold replaces the stored one: above the largest weight nothing is kept, at 0
+    // every non-zero entry is.
+    let with_threshold = |t: &str, name: &str| {
+        let output = dir.path().join(name);
+        // `=` form: clap would read a bare `-1` as a flag.
+        let flag = format!("--threshold={t}");
+        let args = vec![
+            "unroll",
+            "predict",
+            "--checkpoint",
+            ckpt_s,
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            output.to_str().unwrap(),
+            &flag,
+        ];
+        (gsl(&args), output)
+    };
+    let max_w = edges.iter().map(|e| e.2).fold(0.0f32, f32::max);
+    let (out, path) = with_threshold(&format!("{}", max_w * 1.01), "none.csv");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(read_edges_csv(&path).is_empty());
+    let (out, path) = with_threshold("0", "all.csv");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let all = read_edges_csv(&path);
+    assert!(all.len() >= edges.len());
+    assert!(all.iter().all(|e| e.2.abs() > 0.0));
+    for (t, name) in [("-1", "neg.csv"), ("NaN", "nan.csv"), ("0.1", "dense.npy")] {
+        let (out, path) = with_threshold(t, name);
+        assert!(!out.status.success(), "{t} {name}");
+        assert!(stderr(&out).contains("threshold"), "{}", stderr(&out));
+        assert!(!path.exists());
+    }
 }
 
 #[test]
