@@ -55,7 +55,12 @@ fn train_tiny<'a>(model: &'a str, ckpt: &'a str, extra: &[&'a str]) -> std::proc
 
 /// `gsl unroll predict` with a checkpoint, an input matrix and an output path.
 fn predict(ckpt: &str, input: &Path, output: &Path) -> std::process::Output {
-    gsl(&[
+    predict_with(ckpt, input, output, &[])
+}
+
+/// `gsl unroll predict` with extra arguments.
+fn predict_with(ckpt: &str, input: &Path, output: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
         "unroll",
         "predict",
         "--checkpoint",
@@ -64,7 +69,9 @@ fn predict(ckpt: &str, input: &Path, output: &Path) -> std::process::Output {
         input.to_str().unwrap(),
         "--output",
         output.to_str().unwrap(),
-    ])
+    ];
+    args.extend_from_slice(extra);
+    gsl(&args)
 }
 
 #[test]
@@ -106,18 +113,7 @@ fn train_writes_a_checkpoint_that_predict_uses() {
         let output = dir.path().join(name);
         // `=` form: clap would read a bare `-1` as a flag.
         let flag = format!("--threshold={t}");
-        let args = vec![
-            "unroll",
-            "predict",
-            "--checkpoint",
-            ckpt_s,
-            "--input",
-            input.to_str().unwrap(),
-            "--output",
-            output.to_str().unwrap(),
-            &flag,
-        ];
-        (gsl(&args), output)
+        (predict_with(ckpt_s, &input, &output, &[&flag]), output)
     };
     let max_w = edges.iter().map(|e| e.2).fold(0.0f32, f32::max);
     let (out, path) = with_threshold(&format!("{}", max_w * 1.01), "none.csv");
