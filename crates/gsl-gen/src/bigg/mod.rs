@@ -264,7 +264,9 @@ impl Bigg {
     }
 
     /// The total log-likelihood of `graphs` (ordered by the config's node order), computed by
-    /// the level-batched path. Errors: an empty list or a graph with fewer than two nodes.
+    /// the level-batched path over all graphs at once, or, when the config has a `block_size`,
+    /// graph by graph and block by block ([`BiggNet::blockwise_log_likelihood`]: the memory
+    /// of one block). Errors: an empty list or a graph with fewer than two nodes.
     pub fn log_likelihood(&self, graphs: &[SimpleGraph]) -> Result<f64> {
         if graphs.is_empty() {
             return Err(GslError::invalid("graphs", "the list is empty"));
@@ -273,6 +275,13 @@ impl Bigg {
             .iter()
             .map(|g| ordered_graph(g, self.config.node_order))
             .collect::<Result<_>>()?;
+        if let Some(block_size) = self.config.block_size {
+            // Graph by graph, block by block: the memory of one block (as in training).
+            return ordered
+                .iter()
+                .map(|g| self.net.blockwise_log_likelihood(g, block_size))
+                .sum();
+        }
         let refs: Vec<&OrderedGraph> = ordered.iter().collect();
         let plan = BatchPlan::build(&refs, self.config.bits_compress)?;
         let ll = self.net.log_likelihood_batched(&plan)?;
@@ -537,6 +546,20 @@ mod tests {
                 assert!((a - b).abs() < 1e-3 * a.abs(), "block {block}: {a} vs {b}");
             }
             assert_eq!(blockwise.config.block_size, Some(block));
+            // Evaluation follows the config's blocks and gives the one-pass value.
+            let (by_blocks, whole) = (
+                blockwise.log_likelihood(&train).unwrap(),
+                Bigg {
+                    config: config.clone(),
+                    ..blockwise
+                }
+                .log_likelihood(&train)
+                .unwrap(),
+            );
+            assert!(
+                (by_blocks - whole).abs() < 1e-4 * whole.abs(),
+                "block {block}: {by_blocks} vs {whole}"
+            );
         }
         let bad = config.with_block_size(Some(0));
         assert!(Bigg::fit(&bad, &train, &context(&device)).is_err());

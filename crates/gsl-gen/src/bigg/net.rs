@@ -800,17 +800,7 @@ impl BiggNet {
                 "block-wise gradients need a network on an autodiff device (`device.autodiff()`)",
             ));
         }
-        let n = graph.num_nodes();
-        let plans: Vec<BatchPlan> = (0..n)
-            .step_by(block_size)
-            .map(|start| {
-                BatchPlan::build_block(
-                    graph,
-                    start..(start + block_size).min(n),
-                    self.bits_compress,
-                )
-            })
-            .collect::<Result<_>>()?;
+        let plans = self.block_plans(graph, block_size)?;
 
         // 1. Fenwick states at every block start, without autodiff.
         let plain = self.valid();
@@ -858,6 +848,53 @@ impl BiggNet {
             gradients: accumulator.grads(),
             num_blocks: plans.len(),
         })
+    }
+}
+
+impl BiggNet {
+    /// The plans of `graph`'s rows in blocks of `block_size` (the last may be shorter).
+    fn block_plans(&self, graph: &OrderedGraph, block_size: usize) -> Result<Vec<BatchPlan>> {
+        if block_size == 0 {
+            return Err(GslError::invalid("block_size", "must be at least 1"));
+        }
+        let n = graph.num_nodes();
+        (0..n)
+            .step_by(block_size)
+            .map(|start| {
+                BatchPlan::build_block(
+                    graph,
+                    start..(start + block_size).min(n),
+                    self.bits_compress,
+                )
+            })
+            .collect()
+    }
+
+    /// The log-likelihood of `graph` evaluated block by block, rows `[kB, (k + 1)B)` at a
+    /// time, each block starting from the Fenwick states the previous one left: the value of
+    /// one pass over the whole graph (up to float rounding) with the memory of one block of
+    /// `block_size` rows, for graphs too large for one pass. Runs without autodiff (on
+    /// [`Module::valid`] when the network is on an autodiff device).
+    ///
+    /// Errors: `block_size = 0`, a non-finite log-likelihood.
+    pub fn blockwise_log_likelihood(&self, graph: &OrderedGraph, block_size: usize) -> Result<f64> {
+        let plans = self.block_plans(graph, block_size)?;
+        let plain = if self.device().is_autodiff() {
+            self.valid()
+        } else {
+            self.clone()
+        };
+        let mut incoming: Option<State> = None;
+        let mut total = 0.0;
+        for plan in &plans {
+            let (ll, outgoing) = plain.forward_plan(plan, incoming.as_ref())?;
+            total += to_vec_f32(ll)[0] as f64;
+            incoming = outgoing;
+        }
+        if !total.is_finite() {
+            return Err(GslError::NonFinite("BiGG block-wise log-likelihood".into()));
+        }
+        Ok(total)
     }
 }
 
@@ -1021,6 +1058,11 @@ mod tests {
             for block in [3, 8, 10, 37, 64] {
                 let out = net.blockwise_gradients(&graph, block, weight).unwrap();
                 assert_eq!(out.num_blocks, 37usize.div_ceil(block));
+                let evaluated = net.blockwise_log_likelihood(&graph, block).unwrap();
+                assert!(
+                    (evaluated - one_pass_ll).abs() < 1e-4 * one_pass_ll.abs(),
+                    "bits {bits} block {block}: evaluation {evaluated} vs {one_pass_ll}"
+                );
                 assert!(
                     (out.log_likelihood - one_pass_ll).abs() < 1e-4 * one_pass_ll.abs(),
                     "bits {bits} block {block}: {} vs {one_pass_ll}",
@@ -1051,6 +1093,8 @@ mod tests {
         assert!(plain.blockwise_gradients(&graph, 4, -1.0).is_err());
         let net = BiggNet::new(&config, &device.clone().autodiff()).unwrap();
         assert!(net.blockwise_gradients(&graph, 0, -1.0).is_err());
+        assert!(net.blockwise_log_likelihood(&graph, 0).is_err());
+        assert!(plain.blockwise_log_likelihood(&graph, 4).is_ok());
         assert!(net.blockwise_gradients(&graph, 4, f64::NAN).is_err());
         net.blockwise_gradients(&graph, 4, -1.0).unwrap();
         // A block after the first needs the Fenwick states of the rows before it.
