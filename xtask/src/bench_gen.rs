@@ -479,7 +479,17 @@ fn run_bigg_quality(
             quiet: true,
         };
         let t = Instant::now();
-        let model = Bigg::fit(&config, &split.train, &context).map_err(|e| e.to_string())?;
+        // One progress line per epoch on stderr: the full runs take most of an hour a set.
+        let model = Bigg::fit_with(&config, &split.train, &context, |record| {
+            eprintln!(
+                "[bigg {name}] epoch {:>3}/{epochs}  loss {:.4}  {:.0} s",
+                record.epoch + 1,
+                record.loss.total,
+                t.elapsed().as_secs_f64()
+            );
+            std::ops::ControlFlow::Continue(())
+        })
+        .map_err(|e| e.to_string())?;
         let fit_ms = t.elapsed().as_secs_f64() * 1e3;
         println!(
             "{name}: BiGG trained in {:.1} s (loss {:.3} -> {:.3})",
