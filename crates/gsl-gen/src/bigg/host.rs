@@ -35,7 +35,16 @@ use rand::Rng;
 use super::cells::{BinaryTreeLstm, LstmCell, PosEncoding};
 use super::kernels::{Activation, activate, axpy, dot, matvec, matvec_add};
 use super::net::{BiggNet, check_sampling_args, draw};
-use super::tree::{ColumnRange, OrderedGraph};
+use super::tree::{ColumnRange, OrderedGraph, fenwick_push};
+
+/// The LSTM output `h = o ⊙ tanh(c)`, with `o` already through its sigmoid.
+fn output_gate(h: &mut [f32], c: &[f32], o: &[f32]) {
+    h.copy_from_slice(c);
+    activate(h, Activation::Tanh);
+    for (h, o) in h.iter_mut().zip(o) {
+        *h *= o;
+    }
+}
 
 /// Copies a Burn tensor to the host, refusing non-finite values.
 fn host<const D: usize>(t: burn::tensor::Tensor<D>, what: &str) -> Result<Vec<f32>> {
@@ -146,11 +155,7 @@ impl HostLstm {
         for k in 0..d {
             c[k] = gates[d + k] * c[k] + gates[k] * gates[2 * d + k];
         }
-        h.copy_from_slice(c);
-        activate(h, Activation::Tanh);
-        for (h, o) in h.iter_mut().zip(&gates[3 * d..]) {
-            *h *= o;
-        }
+        output_gate(h, c, &gates[3 * d..]);
     }
 }
 
@@ -331,11 +336,7 @@ impl HostTreeLstm {
             );
             c[k] = i * u + fl * lc[k] + fr * rc[k];
         }
-        h.copy_from_slice(c);
-        activate(h, Activation::Tanh);
-        for (h, o) in h.iter_mut().zip(&gates[d..2 * d]) {
-            *h *= o;
-        }
+        output_gate(h, c, &gates[d..2 * d]);
     }
 }
 
@@ -656,39 +657,29 @@ impl HostBigg {
 
     /// Pushes a row summary into the Fenwick history, merging equal-size blocks.
     fn push_history(&self, history: &mut Vec<Option<Block>>, summary: Vec<f32>, w: &mut Work) {
-        let mut carry = summary;
-        let mut level = 0;
-        loop {
-            if history.len() <= level {
-                history.push(None);
+        let block = Block {
+            state: summary,
+            product: None,
+        };
+        fenwick_push(history, block, |_, older, carry| {
+            let mut out = w.take();
+            self.merge.forward(
+                &Input::Dense(&older.state),
+                &Input::Dense(&carry.state),
+                &self.fixed,
+                &mut w.tree,
+                &mut out,
+            );
+            w.give(older.state);
+            w.give(carry.state);
+            // Cached right-half products go back to the pool.
+            w.products.extend(older.product);
+            w.products.extend(carry.product);
+            Block {
+                state: out,
+                product: None,
             }
-            match history[level].take() {
-                None => {
-                    history[level] = Some(Block {
-                        state: carry,
-                        product: None,
-                    });
-                    return;
-                }
-                Some(older) => {
-                    let mut out = w.take();
-                    self.merge.forward(
-                        &Input::Dense(&older.state),
-                        &Input::Dense(&carry),
-                        &self.fixed,
-                        &mut w.tree,
-                        &mut out,
-                    );
-                    w.give(older.state);
-                    w.give(carry);
-                    if let Some(p) = older.product {
-                        w.products.push(p);
-                    }
-                    carry = out;
-                    level += 1;
-                }
-            }
-        }
+        });
     }
 
     /// A summary as a dense state `[h; c]` (bit features have `h = c`).

@@ -280,33 +280,31 @@ fn scalar_dot(a: &[f32], b: &[f32]) -> f32 {
 /// # Panics
 /// If `rows.len() != out.len() · x.len()` (an internal layout bug, never a user input).
 pub(super) fn matvec(rows: &[f32], x: &[f32], out: &mut [f32]) {
-    assert_eq!(rows.len(), out.len() * x.len(), "matvec: layout mismatch");
-    if x.is_empty() {
-        out.fill(0.0);
-        return;
-    }
-    dispatch(MatVec {
-        rows,
-        x,
-        out,
-        accumulate: false,
-    });
+    matvec_into(rows, x, out, false);
 }
 
 /// `out[r] += rows[r] · x` for the row-major matrix `rows` `[out.len()][x.len()]`.
 ///
 /// # Panics
-/// If `rows.len() != out.len() · x.len()` (an internal layout bug, never a user input).
+/// As [`matvec`].
 pub(super) fn matvec_add(rows: &[f32], x: &[f32], out: &mut [f32]) {
+    matvec_into(rows, x, out, true);
+}
+
+/// [`matvec`] (`accumulate = false`) or [`matvec_add`].
+fn matvec_into(rows: &[f32], x: &[f32], out: &mut [f32], accumulate: bool) {
     assert_eq!(rows.len(), out.len() * x.len(), "matvec: layout mismatch");
     if x.is_empty() {
+        if !accumulate {
+            out.fill(0.0);
+        }
         return;
     }
     dispatch(MatVec {
         rows,
         x,
         out,
-        accumulate: true,
+        accumulate,
     });
 }
 

@@ -15,7 +15,9 @@ use rand::{Rng, RngExt};
 
 use super::cells::{BinaryTreeLstm, LstmCell, PosEncoding, State};
 use super::config::BiggConfig;
-use super::tree::{BatchPlan, BitsFeature, ColumnRange, OrderedGraph, Parent, SummarySource};
+use super::tree::{
+    BatchPlan, BitsFeature, ColumnRange, OrderedGraph, Parent, SummarySource, fenwick_push,
+};
 
 fn index(ids: impl IntoIterator<Item = usize>, device: &Device) -> Tensor<1, Int> {
     let v: Vec<i64> = ids.into_iter().map(|i| i as i64).collect();
@@ -300,23 +302,9 @@ impl BiggNet {
     }
 
     fn push_history(&self, history: &mut RowHistory, summary: State) {
-        let mut carry = summary;
-        let mut level = 0;
-        loop {
-            if history.levels.len() <= level {
-                history.levels.push(None);
-            }
-            match history.levels[level].take() {
-                None => {
-                    history.levels[level] = Some(carry);
-                    return;
-                }
-                Some(older) => {
-                    carry = self.merge_cell.forward(&older, &carry);
-                    level += 1;
-                }
-            }
-        }
+        fenwick_push(&mut history.levels, summary, |_, older, carry| {
+            self.merge_cell.forward(&older, &carry)
+        });
     }
 
     /// BiGG's `gen_row` below the root: the node `range` is known to hold an edge. Returns

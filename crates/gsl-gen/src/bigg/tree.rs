@@ -249,6 +249,34 @@ pub fn fenwick_blocks(i: usize) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// Pushes `item` onto a Fenwick level list (BiGG's `FenwickTree` push): while its level is
+/// occupied, the pending `older` state there is taken and `merge(level, older, carry)` carries
+/// the result one level up; the first free level receives it. Shared by the samplers' row
+/// histories and the block schedule of [`FenwickPlan`].
+pub(super) fn fenwick_push<T>(
+    levels: &mut Vec<Option<T>>,
+    item: T,
+    mut merge: impl FnMut(usize, T, T) -> T,
+) {
+    let mut carry = item;
+    let mut level = 0;
+    loop {
+        if levels.len() <= level {
+            levels.push(None);
+        }
+        match levels[level].take() {
+            None => {
+                levels[level] = Some(carry);
+                return;
+            }
+            Some(older) => {
+                carry = merge(level, older, carry);
+                level += 1;
+            }
+        }
+    }
+}
+
 /// Where the bottom-up summary of a subtree comes from, in the tables of one depth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SummarySource {
@@ -387,28 +415,15 @@ impl FenwickPlan {
             if i + 1 == num_nodes {
                 break;
             }
-            let mut carry = inc(&has_incoming, 0) + (i - start);
-            let mut level = 0;
-            loop {
-                if levels.len() <= level {
-                    levels.push(None);
+            let row = inc(&has_incoming, 0) + (i - start);
+            fenwick_push(&mut levels, row, |level, older, carry| {
+                if merges.len() <= level {
+                    merges.push(Vec::new());
                 }
-                match levels[level].take() {
-                    None => {
-                        levels[level] = Some(carry);
-                        break;
-                    }
-                    Some(older) => {
-                        if merges.len() <= level {
-                            merges.push(Vec::new());
-                        }
-                        let pairs = &mut merges[level];
-                        pairs.push((older, carry));
-                        carry = inc(&has_incoming, level + 1) + pairs.len() - 1;
-                        level += 1;
-                    }
-                }
-            }
+                let pairs = &mut merges[level];
+                pairs.push((older, carry));
+                inc(&has_incoming, level + 1) + pairs.len() - 1
+            });
         }
         let num_levels = levels.len().max(merges.len() + 1);
         merges.resize_with(num_levels - 1, Vec::new);
