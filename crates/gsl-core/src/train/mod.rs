@@ -8,7 +8,7 @@
 //! - Losses carry named parts ([`LossOutput`]); the host-side [`History`] keeps one
 //!   [`EpochRecord`] per epoch and serialises to JSON.
 //! - Randomness is explicit: [`seeded_rng`], independent sub-streams with [`derive_seed`], and
-//!   [`seed_device`].
+//!   [`seed_device`] (with [`materialize_params`] to draw lazily initialised parameters at once).
 //! - Files are written atomically: [`save_checkpoint`] / [`load_checkpoint`] for module
 //!   weights, [`save_json`] / [`load_json`] for configs and histories.
 //!
@@ -59,6 +59,6 @@ pub use clip::{clip_grad_norm, grad_norm};
 pub use early_stopping::{Decision, EarlyStopping, EarlyStoppingConfig, Mode, Monitor};
 pub use loss::{EpochRecord, History, LossOutput, LossRecord, StopReason};
 pub use progress::Progress;
-pub use rng::{derive_seed, seed_device, seeded_rng};
+pub use rng::{derive_seed, materialize_params, seed_device, seeded_rng};
 pub use schedule::LrSchedule;
 pub use trainer::{OptimizerKind, StepContext, StepOutput, TrainConfig, Trainer};

@@ -5,7 +5,8 @@
 //! stream with [`derive_seed`] instead of reusing the parent seed, so that adding a new stream
 //! never shifts the draws of an existing one.
 
-use burn::tensor::Device;
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::{Device, Tensor};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -67,8 +68,42 @@ pub fn derive_seed(seed: u64, stream: u64) -> u64 {
 /// ([`seeded_rng`]) and upload the values. Other backends may also apply the seed globally
 /// (Burn documents `Device::seed` as "may be applied globally"), and the same seed gives
 /// different draws on different backends.
+///
+/// Burn's initialisers (`Initializer`, `LinearConfig::init`, …) draw a parameter's values
+/// lazily, at its first use, so "seed, then build" fixes the values only if nothing else draws
+/// between the seed and that first use; [`materialize_params`] draws them at once.
 pub fn seed_device(device: &Device, seed: u64) {
     device.seed(seed);
+}
+
+/// Draws every lazily initialised parameter of `module` now, in the module's field order.
+///
+/// Burn's initialisers (`Initializer`, `LinearConfig::init`, …) create parameters whose values
+/// are drawn from the device generator on **first use**, not at construction. Call this right
+/// after seeding and building: before copying a module whose copies must start equal, and
+/// before anything else may draw from the same generator. The field order differs from the
+/// order of first use, so the values differ from those the same module initialised lazily gets.
+///
+/// ```
+/// use burn::nn::LinearConfig;
+/// use gsl_core::device::device_from_name;
+/// use gsl_core::train::{materialize_params, seed_device};
+///
+/// let device = device_from_name("flex").unwrap();
+/// seed_device(&device, 5);
+/// let layer = LinearConfig::new(3, 2).init(&device);
+/// materialize_params(&layer);
+/// let copy = layer.clone();
+/// assert_eq!(layer.weight.val().into_data(), copy.weight.val().into_data());
+/// ```
+pub fn materialize_params<M: Module>(module: &M) {
+    struct Touch;
+    impl ModuleVisitor for Touch {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let _ = param.val();
+        }
+    }
+    module.visit(&mut Touch);
 }
 
 #[cfg(test)]

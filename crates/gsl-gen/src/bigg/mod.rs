@@ -178,20 +178,34 @@ impl Bigg {
         config: &BiggConfig,
         train: &[SimpleGraph],
         context: &FitContext<'_>,
-        mut callback: impl FnMut(&EpochRecord) -> ControlFlow<()>,
+        callback: impl FnMut(&EpochRecord) -> ControlFlow<()>,
     ) -> Result<Self> {
         config.validate()?;
         if train.is_empty() {
             return Err(GslError::invalid("train", "the training set is empty"));
         }
+        let device = context.device.clone().inner().autodiff();
+        // Burn's initialisers draw lazily, at a parameter's first use (the first training
+        // step), from the device generator: on Flex that generator is process-global, so two
+        // fits running at once in one process interleave their draws.
+        seed_device(&device, derive_seed(context.seed, INIT_STREAM));
+        let net = BiggNet::new(config, &device)?;
+        Self::fit_net(net, config, train, context, callback)
+    }
+
+    /// Trains `net` (built from `config` on an autodiff device) as [`Bigg::fit_with`] does.
+    fn fit_net(
+        net: BiggNet,
+        config: &BiggConfig,
+        train: &[SimpleGraph],
+        context: &FitContext<'_>,
+        mut callback: impl FnMut(&EpochRecord) -> ControlFlow<()>,
+    ) -> Result<Self> {
         let graphs: Vec<OrderedGraph> = train
             .iter()
             .map(|g| ordered_graph(g, config.node_order))
             .collect::<Result<_>>()?;
         let plain = context.device.clone().inner();
-        let device = plain.clone().autodiff();
-        seed_device(&device, derive_seed(context.seed, INIT_STREAM));
-        let net = BiggNet::new(config, &device)?;
         let mut train_config = TrainConfig::new(config.epochs)
             .with_batches_per_epoch(config.steps_per_epoch)
             .with_learning_rate(config.learning_rate)
@@ -465,6 +479,7 @@ mod tests {
     use super::*;
     use crate::eval::{EvalConfig, Statistic, evaluate};
     use gsl_core::device::device_from_name;
+    use gsl_core::train::materialize_params;
     use gsl_data::ensembles::{Generator, Grid2d};
 
     fn small_config() -> BiggConfig {
@@ -533,12 +548,22 @@ mod tests {
         let device = device_from_name("flex").unwrap();
         let train = grids();
         let config = small_config().with_epochs(4).with_steps_per_epoch(3);
-        let one_pass = Bigg::fit(&config, &train, &context(&device)).unwrap();
+        // One initial network for all runs, its parameters drawn before it is copied (the
+        // device generator is shared with the tests running beside this one).
+        let initial = BiggNet::new(&config, &device.clone().autodiff()).unwrap();
+        materialize_params(&initial);
+        let fit = |config: &BiggConfig| {
+            Bigg::fit_net(initial.clone(), config, &train, &context(&device), |_| {
+                ControlFlow::Continue(())
+            })
+            .unwrap()
+        };
+        let one_pass = fit(&config);
         // Blocks of 5 rows cut every grid (6–15 nodes) at rows that are not powers of two;
         // blocks of 1000 rows hold a whole batch (one batched pass per step).
         for block in [5, 1000] {
             let blocks = config.clone().with_block_size(Some(block));
-            let blockwise = Bigg::fit(&blocks, &train, &context(&device)).unwrap();
+            let blockwise = fit(&blocks);
             let (first, last) = (blockwise.losses[0], *blockwise.losses.last().unwrap());
             assert!(last < 0.8 * first, "loss {first} -> {last}");
             // Same gradients, same Adam steps: the two runs stay together.
