@@ -477,6 +477,7 @@ impl GraphModel for Bigg {
 #[allow(clippy::cloned_ref_to_slice_refs)]
 mod tests {
     use super::*;
+    use crate::eval::validity::is_bifurcating_tree;
     use crate::eval::{EvalConfig, Statistic, evaluate};
     use gsl_core::device::device_from_name;
     use gsl_core::train::materialize_params;
@@ -541,6 +542,43 @@ mod tests {
         };
         let (good, bad) = (mmd(&trained), mmd(&untrained));
         assert!(good < bad, "degree MMD² trained {good} vs untrained {bad}");
+    }
+
+    #[test]
+    fn a_model_that_memorised_one_tree_samples_that_tree() {
+        // Training and sampling must agree on every decision and on the node order: a model
+        // that puts nearly all its mass on one bifurcating tree reproduces it, edge for edge,
+        // in the order it was trained on (DFS), and a bifurcating tree needs every one of its
+        // ~100 decisions right.
+        use gsl_data::ensembles::BifurcatingTree;
+        let device = device_from_name("flex").unwrap();
+        let tree = SimpleGraph::from_edges(&BifurcatingTree::new(10).sample(5).unwrap()).unwrap();
+        let config = BiggConfig::new()
+            .with_embed_dim(16)
+            .with_bits_compress(16)
+            .with_node_order(NodeOrder::Dfs)
+            .with_batch_size(1)
+            .with_steps_per_epoch(200)
+            .with_epochs(1)
+            .with_learning_rate(1e-2);
+        let model = Bigg::fit(&config, std::slice::from_ref(&tree), &context(&device)).unwrap();
+        let ll = model.log_likelihood(std::slice::from_ref(&tree)).unwrap();
+        assert!(
+            ll > 0.95f64.ln(),
+            "log-likelihood of the training tree {ll}"
+        );
+        let trained_order = ordered_graph(&tree, NodeOrder::Dfs).unwrap().edges();
+        let samples = model.sample(20, 1).unwrap();
+        let copies = samples
+            .iter()
+            .filter(|g| {
+                let ordered = ordered_graph(g, NodeOrder::Identity).unwrap();
+                ordered.edges() == trained_order
+            })
+            .count();
+        // With probability ≥ 0.95 per sample, 14 or more copies of 20 fail once in ~10⁴ fits.
+        assert!(copies >= 14, "{copies} of 20 samples are the training tree");
+        assert!(samples.iter().filter(|g| is_bifurcating_tree(g)).count() >= copies);
     }
 
     #[test]
