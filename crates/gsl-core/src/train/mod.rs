@@ -45,6 +45,7 @@
 //! # }
 //! ```
 
+mod adam;
 mod checkpoint;
 mod clip;
 mod early_stopping;
