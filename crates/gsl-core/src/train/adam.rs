@@ -9,10 +9,48 @@
 //! other than `f32`) it hands the step to Burn's Adam unchanged.
 
 use burn::optim::decay::WeightDecayConfig;
-use burn::optim::{Adam, AdamConfig, AdamState, AdaptiveMomentumState, LearningRate, Optimizer};
+use burn::optim::{
+    Adam, AdamConfig, AdamState, AdaptiveMomentumState, LearningRate, ModuleOptimizer, Optimizer,
+};
 use burn::tensor::{DType, Device, Tensor, TensorData};
 
 use crate::device::is_plain_flex;
+
+/// Adam (Kingma & Ba 2015) over a whole module, with Burn's arithmetic, its `AdamState` and,
+/// on plain Flex, one fused host pass per parameter (see the module notes): `beta_1`, `beta_2`,
+/// `epsilon` (Burn's default is 1e-5, PyTorch's 1e-8) and an optional L2 `penalty` added to
+/// the gradient (PyTorch's `Adam(weight_decay=…)`).
+///
+/// ```
+/// use burn::module::{Module, Param};
+/// use burn::optim::GradientsParams;
+/// use burn::tensor::Tensor;
+/// use gsl_core::device::device_from_name;
+/// use gsl_core::train::adam_optimizer;
+///
+/// #[derive(Module, Debug)]
+/// struct Scalar {
+///     x: Param<Tensor<1>>,
+/// }
+///
+/// let device = device_from_name("flex").unwrap().autodiff();
+/// let model = Scalar { x: Param::from_tensor(Tensor::from_floats([2.0], &device)) };
+/// let mut optimizer = adam_optimizer(0.9, 0.999, 1e-8, None);
+/// let loss = model.x.val().powi_scalar(2).sum();
+/// let grads = GradientsParams::from_grads(loss.backward(), &model);
+/// let model = optimizer.step(0.1, model, grads);
+/// // Adam's first step moves by the learning rate against the gradient's sign.
+/// let x = model.x.val().into_data().to_vec::<f32>().unwrap()[0];
+/// assert!((x - 1.9).abs() < 1e-5);
+/// ```
+pub fn adam_optimizer(
+    beta_1: f32,
+    beta_2: f32,
+    epsilon: f32,
+    penalty: Option<f32>,
+) -> ModuleOptimizer {
+    ModuleOptimizer::from(FusedAdam::new(beta_1, beta_2, epsilon, penalty))
+}
 
 /// Adam (Kingma & Ba 2015) with optional L2 weight decay added to the gradient, as Burn's
 /// `Adam`; its state is Burn's [`AdamState`], so records are interchangeable.

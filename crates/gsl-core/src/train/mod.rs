@@ -55,6 +55,7 @@ mod rng;
 mod schedule;
 mod trainer;
 
+pub use adam::adam_optimizer;
 pub use checkpoint::{load_checkpoint, load_json, save_checkpoint, save_json, write_file_atomic};
 pub use clip::{clip_grad_norm, grad_norm};
 pub use early_stopping::{Decision, EarlyStopping, EarlyStoppingConfig, Mode, Monitor};

@@ -9,7 +9,7 @@ use burn::config::Config;
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
 
-use super::adam::FusedAdam;
+use super::adam::adam_optimizer;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
@@ -129,12 +129,12 @@ impl TrainConfig {
     fn build_optimizer(&self) -> ModuleOptimizer {
         match self.optimizer {
             // Burn's Adam arithmetic, fused into one host pass per parameter on Flex.
-            OptimizerKind::Adam => ModuleOptimizer::from(FusedAdam::new(
+            OptimizerKind::Adam => adam_optimizer(
                 self.beta_1,
                 self.beta_2,
                 self.epsilon,
                 (self.weight_decay > 0.0).then_some(self.weight_decay as f32),
-            )),
+            ),
             OptimizerKind::AdamW => AdamWConfig::new()
                 .with_beta_1(self.beta_1)
                 .with_beta_2(self.beta_2)
