@@ -90,10 +90,12 @@ fn baseline<L: UnrollingLayer>(
     data: &SupervisedDataset,
     epochs: usize,
     batch_size: usize,
+    options: &PartOptions,
     device: &Device,
 ) -> Result<TrainReport, String> {
     let mut config = gnn_train_config(epochs);
     config.batch_size = batch_size;
+    options.apply(&mut config, L::NAME);
     let model = Unrolled::<L>::new(spec, UnrollConfig::new(1), device).map_err(err)?;
     let (_, report) = train(model, data, &config, device, log_epoch(L::NAME)).map_err(err)?;
     Ok(report)
@@ -104,13 +106,28 @@ fn gnn_rows(
     data: &SupervisedDataset,
     epochs: usize,
     batch_size: usize,
+    options: &PartOptions,
     device: &Device,
     rows: &mut Vec<Row>,
     row: impl Fn(&str, &TrainReport) -> Result<Row, String>,
 ) -> Result<serde_json::Value, String> {
-    let gcn = baseline::<GcnBaseline>(GcnSpec::default(), data, epochs, batch_size, device)?;
+    let gcn = baseline::<GcnBaseline>(
+        GcnSpec::default(),
+        data,
+        epochs,
+        batch_size,
+        options,
+        device,
+    )?;
     rows.push(row("gcn baseline", &gcn)?);
-    let gin = baseline::<GinBaseline>(GinSpec::default(), data, epochs, batch_size, device)?;
+    let gin = baseline::<GinBaseline>(
+        GinSpec::default(),
+        data,
+        epochs,
+        batch_size,
+        options,
+        device,
+    )?;
     rows.push(row("gin baseline", &gin)?);
     Ok(serde_json::json!({ "gcn": gcn, "gin": gin }))
 }
@@ -146,9 +163,11 @@ fn fit_l2g<L: UnrollingLayer>(
     depth: usize,
     epochs: usize,
     lr: f64,
+    options: &PartOptions,
     device: &Device,
 ) -> Result<TrainReport, String> {
     let mut config = TrainConfig::new(epochs);
+    options.apply(&mut config, L::NAME);
     config.loss = LossKind::Nse;
     config.weighting = LayerWeighting::Discounted { discount: 0.9 };
     config.schedule = LrSchedule::Exponential { gamma: 0.95 };
@@ -165,7 +184,7 @@ fn fit_l2g<L: UnrollingLayer>(
 fn bench_l2g(
     quick: bool,
     ws50: bool,
-    epochs_override: Option<usize>,
+    options: &PartOptions,
     device: &Device,
     rows: &mut Vec<Row>,
 ) -> Result<serde_json::Value, String> {
@@ -177,7 +196,7 @@ fn bench_l2g(
         (false, false) => (SplitSizes::l2g(), 20, 100),
         (false, true) => (SplitSizes::l2g(), 20, 300),
     };
-    let epochs = epochs_override.unwrap_or(epochs);
+    let epochs = options.epochs.unwrap_or(epochs);
     let (recipe, label, nodes, published_full, published_pds) = if ws50 {
         (
             Recipe::l2g_ws50(sizes, 3000, 0),
@@ -200,15 +219,31 @@ fn bench_l2g(
         "{label}, {} / {} / {} graphs, {depth} layers, {epochs} epochs",
         sizes.train, sizes.val, sizes.test
     );
-    let full = fit_l2g::<L2gVaeLayer>(L2gVaeSpec::new(nodes), &data, depth, epochs, 0.01, device)?;
+    let full = fit_l2g::<L2gVaeLayer>(
+        L2gVaeSpec::new(nodes),
+        &data,
+        depth,
+        epochs,
+        0.01,
+        options,
+        device,
+    )?;
     rows.push(l2g_row("full (TopoDiffVAE)", &size, &full, published_full)?);
     if ws50 {
         // WS50 has only the full L2G published; its 300 epochs are long enough alone.
         return Ok(serde_json::json!({ "size": size, "l2g_vae": full }));
     }
-    let pds = fit_l2g::<L2gLayer>(L2gSpec::default(), &data, depth, epochs, 0.03, device)?;
+    let pds = fit_l2g::<L2gLayer>(
+        L2gSpec::default(),
+        &data,
+        depth,
+        epochs,
+        0.03,
+        options,
+        device,
+    )?;
     rows.push(l2g_row("unrolled PDS", &size, &pds, published_pds)?);
-    let baselines = gnn_rows(&data, epochs, 32, device, rows, |name, r| {
+    let baselines = gnn_rows(&data, epochs, 32, options, device, rows, |name, r| {
         l2g_row(name, &size, r, "")
     })?;
     Ok(serde_json::json!({ "size": size, "l2g_vae": full, "report": pds, "baselines": baselines }))
@@ -248,7 +283,7 @@ fn hard_threshold(data: &SupervisedDataset, device: &Device) -> Result<(f32, f64
 
 fn bench_gdn(
     quick: bool,
-    epochs_override: Option<usize>,
+    options: &PartOptions,
     device: &Device,
     rows: &mut Vec<Row>,
 ) -> Result<serde_json::Value, String> {
@@ -257,7 +292,7 @@ fn bench_gdn(
     } else {
         (SplitSizes::new(913, 500, 500), 8, 100, 20)
     };
-    let epochs = epochs_override.unwrap_or(epochs);
+    let epochs = options.epochs.unwrap_or(epochs);
     let data = Recipe::gdn_diffusion(sizes, 50, 0)
         .and_then(|r| r.build(device))
         .map_err(err)?;
@@ -265,6 +300,7 @@ fn bench_gdn(
     config.beta_1 = 0.85;
     config.beta_2 = 0.99;
     config.batch_size = 16;
+    options.apply(&mut config, "gdn");
     let spec = GdnSpec {
         channels: 4,
         ..GdnSpec::default()
@@ -284,7 +320,7 @@ fn bench_gdn(
         unit: "% error".into(),
         note: format!("F1 {}; ms = per epoch", ci(&test.f1)),
     });
-    let gnn_baselines = gnn_rows(&data, epochs, 16, device, rows, |name, r| {
+    let gnn_baselines = gnn_rows(&data, epochs, 16, options, device, rows, |name, r| {
         let test = test_of(r)?;
         Ok(Row {
             name: format!("{name}: test error"),
@@ -392,7 +428,7 @@ fn nmse_db(pred: Tensor<3>, truth: Tensor<3>) -> Result<f64, String> {
 
 fn bench_glad(
     quick: bool,
-    epochs_override: Option<usize>,
+    options: &PartOptions,
     device: &Device,
     rows: &mut Vec<Row>,
 ) -> Result<serde_json::Value, String> {
@@ -401,7 +437,7 @@ fn bench_glad(
     } else {
         (SplitSizes::new(1000, 100, 100), 100, 30, 40)
     };
-    let epochs = epochs_override.unwrap_or(epochs);
+    let epochs = options.epochs.unwrap_or(epochs);
     let data = Recipe::glad_gaussian(sizes, n, 500, 0)
         .build(device)
         .map_err(err)?;
@@ -410,6 +446,7 @@ fn bench_glad(
     config.threshold_metric = ThresholdMetric::F1;
     config.learning_rate = 0.03;
     config.batch_size = 16;
+    options.apply(&mut config, "glad");
     let model = Unrolled::<GladLayer>::new(GladSpec::default(), UnrollConfig::new(depth), device)
         .map_err(err)?;
     let (_, report) = train(model, &data, &config, device, log_epoch("glad")).map_err(err)?;
@@ -494,9 +531,25 @@ fn bench_glad(
 }
 
 /// Splits a part spec `name[:epochs=E]` into the name and the epoch override.
-fn parse_part(spec: &str) -> Result<(&str, Option<usize>), String> {
+/// The options after a part's name: `epochs=E` (train `E` epochs instead of the protocol's)
+/// and `state=DIR` (keep each model's resumable training state in `DIR/<model>`; running the
+/// same command again continues an interrupted run).
+#[derive(Debug, Default, Clone, PartialEq)]
+struct PartOptions {
+    epochs: Option<usize>,
+    state: Option<std::path::PathBuf>,
+}
+
+impl PartOptions {
+    /// Sets `config`'s state directory for the model `name`.
+    fn apply(&self, config: &mut TrainConfig, name: &str) {
+        config.state_dir = self.state.as_ref().map(|dir| dir.join(name));
+    }
+}
+
+fn parse_part(spec: &str) -> Result<(&str, PartOptions), String> {
     let (name, options) = spec.split_once(':').unwrap_or((spec, ""));
-    let mut epochs = None;
+    let mut parsed = PartOptions::default();
     for option in options.split(',').filter(|o| !o.is_empty()) {
         match option.split_once('=') {
             Some(("epochs", value)) => {
@@ -506,12 +559,15 @@ fn parse_part(spec: &str) -> Result<(&str, Option<usize>), String> {
                 if e == 0 {
                     return Err("`epochs` must be at least 1".into());
                 }
-                epochs = Some(e);
+                parsed.epochs = Some(e);
             }
-            _ => return Err(format!("unknown option `{option}` (epochs=E)")),
+            Some(("state", dir)) if !dir.is_empty() => parsed.state = Some(dir.into()),
+            _ => {
+                return Err(format!("unknown option `{option}` (epochs=E, state=DIR)"));
+            }
         }
     }
-    Ok((name, epochs))
+    Ok((name, parsed))
 }
 
 /// Runs the parts named by `dataset` (`l2g`, `l2g-ws50`, `gdn`, `glad`; `l2g`, `gdn` and `glad`
@@ -522,12 +578,13 @@ pub fn run(quick: bool, device_name: &str, dataset: Option<&str>) -> Result<(), 
     let device = gsl::core::device::device_from_name(device_name)
         .map_err(err)?
         .autodiff();
-    let (parts, epochs): (Vec<&str>, Option<usize>) = match dataset.map(parse_part).transpose()? {
-        None => (vec!["l2g", "gdn", "glad"], None),
-        Some((name @ ("l2g" | "l2g-ws50" | "gdn" | "glad"), epochs)) => (vec![name], epochs),
+    let (parts, options): (Vec<&str>, PartOptions) = match dataset.map(parse_part).transpose()? {
+        None => (vec!["l2g", "gdn", "glad"], PartOptions::default()),
+        Some((name @ ("l2g" | "l2g-ws50" | "gdn" | "glad"), options)) => (vec![name], options),
         Some((other, _)) => {
             return Err(format!(
-                "unknown part `{other}` (l2g | l2g-ws50 | gdn | glad, optionally :epochs=E)"
+                "unknown part `{other}` (l2g | l2g-ws50 | gdn | glad, optionally \
+                 :epochs=E,state=DIR)"
             ));
         }
     };
@@ -535,10 +592,10 @@ pub fn run(quick: bool, device_name: &str, dataset: Option<&str>) -> Result<(), 
     let mut json = serde_json::Map::new();
     for part in parts {
         let value = match part {
-            "l2g" => bench_l2g(quick, false, epochs, &device, &mut rows)?,
-            "l2g-ws50" => bench_l2g(quick, true, epochs, &device, &mut rows)?,
-            "gdn" => bench_gdn(quick, epochs, &device, &mut rows)?,
-            _ => bench_glad(quick, epochs, &device, &mut rows)?,
+            "l2g" => bench_l2g(quick, false, &options, &device, &mut rows)?,
+            "l2g-ws50" => bench_l2g(quick, true, &options, &device, &mut rows)?,
+            "gdn" => bench_gdn(quick, &options, &device, &mut rows)?,
+            _ => bench_glad(quick, &options, &device, &mut rows)?,
         };
         json.insert(part.to_string(), value);
     }
@@ -549,4 +606,32 @@ pub fn run(quick: bool, device_name: &str, dataset: Option<&str>) -> Result<(), 
     )?;
     println!("\nwrote {}", path.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_options_parse_and_bad_ones_are_refused() {
+        assert_eq!(
+            parse_part("glad").unwrap(),
+            ("glad", PartOptions::default())
+        );
+        let (name, options) = parse_part("l2g-ws50:epochs=7,state=runs/ws50").unwrap();
+        assert_eq!(name, "l2g-ws50");
+        assert_eq!(options.epochs, Some(7));
+        assert_eq!(options.state, Some("runs/ws50".into()));
+        let mut config = TrainConfig::new(1);
+        options.apply(&mut config, "l2g-vae");
+        assert_eq!(config.state_dir, Some("runs/ws50/l2g-vae".into()));
+        for bad in [
+            "glad:epochs=0",
+            "glad:epochs=x",
+            "glad:state=",
+            "glad:seed=1",
+        ] {
+            assert!(parse_part(bad).is_err(), "{bad}");
+        }
+    }
 }

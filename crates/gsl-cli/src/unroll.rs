@@ -135,6 +135,11 @@ pub struct TrainArgs {
     /// Replace an existing checkpoint in `--out`.
     #[arg(long)]
     pub overwrite: bool,
+    /// Keep a resumable training state in this directory, rewritten after every epoch; the
+    /// same command run again continues an interrupted run (or extends a finished one to more
+    /// `--epochs`).
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
 }
 
 /// The dataset recipe and its sizes, shared by `train` and `plot`.
@@ -240,6 +245,7 @@ fn train_config(args: &TrainArgs) -> Result<TrainConfig> {
     c.batch_size = args.batch_size;
     c.seed = args.seed;
     c.quiet = args.quiet;
+    c.state_dir = args.state_dir.clone();
     match args.model {
         // GLAD (Shrivastava et al.): γ^(D−d)/D with γ = 0.8, F1 threshold, lr 0.03 (pyGSL).
         ModelArg::Glad => {

@@ -22,7 +22,8 @@ fn write_observation(path: &Path, n: usize) {
     std::fs::write(path, rows.join("\n")).unwrap();
 }
 
-/// `gsl unroll train` of `model` on a tiny BA20 set (8 / 4 / 4 graphs, 3 layers, 2 epochs).
+/// `gsl unroll train` of `model` on a tiny BA20 set (8 / 4 / 4 graphs, 3 layers, 2 epochs
+/// unless `extra` sets `--epochs`).
 fn train_tiny<'a>(model: &'a str, ckpt: &'a str, extra: &[&'a str]) -> std::process::Output {
     let mut args = vec![
         "unroll",
@@ -33,8 +34,6 @@ fn train_tiny<'a>(model: &'a str, ckpt: &'a str, extra: &[&'a str]) -> std::proc
         "l2g-ba20",
         "--out",
         ckpt,
-        "--epochs",
-        "2",
         "--depth",
         "3",
         "--train",
@@ -49,6 +48,9 @@ fn train_tiny<'a>(model: &'a str, ckpt: &'a str, extra: &[&'a str]) -> std::proc
         "4",
         "--quiet",
     ];
+    if !extra.contains(&"--epochs") {
+        args.extend_from_slice(&["--epochs", "2"]);
+    }
     args.extend_from_slice(extra);
     gsl(&args)
 }
@@ -295,4 +297,40 @@ fn l2g_vae_trains_and_predicts_deterministically() {
     let out = predict(ckpt_s, &small, &dir.path().join("c.npy"));
     assert!(!out.status.success());
     assert!(stderr(&out).contains("fixed N"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_training_state_lets_a_second_command_continue_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let state_s = state.to_str().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let out = train_tiny("l2g", a.to_str().unwrap(), &["--state-dir", state_s]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(state.join("state.json").exists() && state.join("state-2-optimizer.bpk").exists());
+    // Two more epochs: the second command runs only epochs 2 and 3.
+    let out = train_tiny(
+        "l2g",
+        b.to_str().unwrap(),
+        &["--state-dir", state_s, "--epochs", "4"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let history = std::fs::read_to_string(b.join("history.json")).unwrap();
+    for epoch in 0..4 {
+        assert!(
+            history.contains(&format!("\"epoch\": {epoch},")),
+            "{history}"
+        );
+    }
+    assert!(!history.contains("\"epoch\": 4,"));
+    assert!(state.join("state-4-model.bpk").exists());
+    assert!(!state.join("state-2-model.bpk").exists());
+    // A state of another method is refused with a message.
+    let out = train_tiny(
+        "gdn",
+        dir.path().join("c").to_str().unwrap(),
+        &["--state-dir", state_s],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("state"), "{}", stderr(&out));
 }

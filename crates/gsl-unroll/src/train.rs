@@ -13,7 +13,10 @@
 //! 3. validation metrics at that threshold: mean ± standard error over graphs;
 //! 4. early stopping on the validation loss or a validation metric; with `checkpoint_dir`,
 //!    the best model so far is written (atomically) with a threshold chosen on the
-//!    **validation** set.
+//!    **validation** set;
+//! 5. with `state_dir`, the training state (weights, Adam's moments, the epoch logs, the
+//!    early-stopping tracker, the best model) is saved, so that a later call continues an
+//!    interrupted or shorter run exactly ([`train`]).
 //!
 //! After training the final threshold is chosen on the validation set, stored in the
 //! checkpoint, and used for the test metrics.
@@ -22,8 +25,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use burn::module::Module;
-use burn::optim::GradientsParams;
-use burn::tensor::{Device, Tensor};
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::tensor::{Bytes, Device, Tensor};
 use gsl_core::metrics::{
     MeanStdErr, ThresholdChoice, ThresholdMetric, best_threshold, confusion, ranking, regression,
 };
@@ -31,7 +34,7 @@ use gsl_core::tensor::to_vec_f32;
 use gsl_core::train::{
     EarlyStopping, EarlyStoppingConfig, LossRecord, LrSchedule, Monitor, Progress, StopReason,
     adam_optimizer, clip_grad_norm, derive_seed, grad_norm, load_checkpoint, load_json,
-    save_checkpoint, save_json,
+    save_checkpoint, save_json, write_file_atomic,
 };
 use gsl_core::{GslError, Result};
 use gsl_data::supervised::{Batch, Split, SupervisedDataset};
@@ -76,6 +79,14 @@ pub struct TrainConfig {
     pub checkpoint_dir: Option<PathBuf>,
     /// Allow replacing an existing checkpoint in `checkpoint_dir`.
     pub overwrite: bool,
+    /// Keep a resumable training state in this directory, rewritten after every epoch. When
+    /// it already holds one (an interrupted run, or a shorter one, of the same model and
+    /// settings), training continues after its last epoch with the saved weights, Adam
+    /// moments, logs and early-stopping state: exactly as if it had not stopped, except that
+    /// layers drawing from the device generator (the full L2G's VAE noise) continue with a
+    /// stream seeded from the resume epoch (reproducible, but not the uninterrupted run's).
+    #[serde(default)]
+    pub state_dir: Option<PathBuf>,
     /// Seed of batch shuffling.
     pub seed: u64,
     /// Hide the progress bar.
@@ -101,6 +112,7 @@ impl TrainConfig {
             early_stopping: None,
             checkpoint_dir: None,
             overwrite: false,
+            state_dir: None,
             seed: 0,
             quiet: true,
         }
@@ -451,6 +463,140 @@ pub fn load_model<L: UnrollingLayer>(dir: &Path, device: &Device) -> Result<(Unr
     Ok((model, meta.threshold))
 }
 
+/// The resumable state of a run in `TrainConfig::state_dir`: this file, and the epoch-tagged
+/// weights, optimiser and best-model files it names. It is written last (atomically), so a
+/// run stopped at any moment leaves a consistent state behind.
+const STATE_FILE: &str = "state.json";
+
+/// Seed sub-stream of the device generator after a resume (plus the resume epoch).
+const RESUME_STREAM: u64 = 1 << 40;
+
+/// What a continuation needs besides the files of weights.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct TrainState {
+    /// The method, its settings and the network structure, which a continuation must share.
+    method: String,
+    spec: serde_json::Value,
+    config: UnrollConfig,
+    /// The hyperparameters a continuation must share (those of [`run_key`]).
+    run: TrainConfig,
+    /// Epochs completed; the files are tagged with this number.
+    epochs_done: usize,
+    logs: Vec<EpochLog>,
+    stopper: EarlyStopping,
+    /// Resampling draws so far (each draw has its own seed).
+    draws: u64,
+    has_best: bool,
+    early_stopped: bool,
+}
+
+/// `config` without what may change between a run and its continuation (the number of epochs,
+/// where files go, the progress bar).
+fn run_key(config: &TrainConfig) -> TrainConfig {
+    TrainConfig {
+        epochs: 0,
+        checkpoint_dir: None,
+        overwrite: false,
+        state_dir: None,
+        quiet: true,
+        ..config.clone()
+    }
+}
+
+fn state_file(dir: &Path, epochs_done: usize, what: &str) -> PathBuf {
+    dir.join(format!("state-{epochs_done}-{what}.bpk"))
+}
+
+/// Writes the state after `state.epochs_done` epochs, then removes the previous epoch's files.
+fn save_state<L: UnrollingLayer>(
+    dir: &Path,
+    state: &TrainState,
+    model: &Unrolled<L>,
+    best: Option<&Unrolled<L>>,
+    optimizer: &ModuleOptimizer,
+) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| GslError::io(dir, e))?;
+    let done = state.epochs_done;
+    save_checkpoint(model, state_file(dir, done, "model"), true)?;
+    if let Some(best) = best {
+        save_checkpoint(best, state_file(dir, done, "best"), true)?;
+    }
+    let path = state_file(dir, done, "optimizer");
+    let bytes = optimizer
+        .into_bytes()
+        .map_err(|e| GslError::io(&path, std::io::Error::other(e.to_string())))?;
+    write_file_atomic(&path, &bytes, true)?;
+    save_json(state, dir.join(STATE_FILE), true)?;
+    if done > 0 {
+        for what in ["model", "best", "optimizer"] {
+            let old = state_file(dir, done - 1, what);
+            if old.exists() {
+                std::fs::remove_file(&old).map_err(|e| GslError::io(&old, e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A run's continuation: its state, model, best model and optimiser.
+type Restored<L> = (
+    TrainState,
+    Unrolled<L>,
+    Option<Unrolled<L>>,
+    ModuleOptimizer,
+);
+
+/// The state in `dir` (which holds one), checked against this run; with the model, best model
+/// and optimiser restored from it.
+fn load_state<L: UnrollingLayer>(
+    dir: &Path,
+    model: &Unrolled<L>,
+    config: &TrainConfig,
+    optimizer: ModuleOptimizer,
+    device: &Device,
+) -> Result<Restored<L>> {
+    let path = dir.join(STATE_FILE);
+    let state: TrainState = load_json(&path)?;
+    let spec = serde_json::to_value(&model.spec)
+        .map_err(|e| GslError::io(&path, std::io::Error::other(e)))?;
+    let mismatch = if state.method != L::NAME {
+        Some(format!("a `{}` model, not `{}`", state.method, L::NAME))
+    } else if state.spec != spec || state.config != model.config {
+        Some("another network structure or method settings".to_string())
+    } else if state.run != run_key(config) {
+        Some("other training settings (only `epochs` may change)".to_string())
+    } else {
+        None
+    };
+    if let Some(what) = mismatch {
+        return Err(GslError::invalid(
+            "state_dir",
+            format!("`{}` holds the state of {what}", dir.display()),
+        ));
+    }
+    let done = state.epochs_done;
+    let restored = load_checkpoint(model.clone(), state_file(dir, done, "model"), device)?;
+    let best = if state.has_best {
+        Some(load_checkpoint(
+            model.clone(),
+            state_file(dir, done, "best"),
+            device,
+        )?)
+    } else {
+        None
+    };
+    let optimizer_path = state_file(dir, done, "optimizer");
+    let bytes = std::fs::read(&optimizer_path).map_err(|e| GslError::io(&optimizer_path, e))?;
+    let optimizer = optimizer
+        .from_bytes(Bytes::from_bytes_vec(bytes))
+        .map_err(|e| GslError::Parse {
+            path: optimizer_path.clone(),
+            line: None,
+            message: format!("not a valid optimiser state: {e}"),
+        })?;
+    Ok((state, restored, best, optimizer))
+}
+
 /// Trains `model` (built on `device`, which must be an autodiff device) on the training split
 /// of `data`, with the protocol of the module docs. `on_epoch` sees every epoch's log.
 ///
@@ -473,8 +619,14 @@ pub fn train<L: UnrollingLayer>(
             "training needs an autodiff device (`device.autodiff()`)",
         ));
     }
+    let resuming = config
+        .state_dir
+        .as_ref()
+        .is_some_and(|dir| dir.join(STATE_FILE).exists());
+    // A continuation rewrites its own run's best-model checkpoint.
     if let Some(dir) = &config.checkpoint_dir
         && !config.overwrite
+        && !resuming
         && dir.join(META_FILE).exists()
     {
         return Err(GslError::io(
@@ -496,8 +648,29 @@ pub fn train<L: UnrollingLayer>(
     let mut logs = Vec::with_capacity(config.epochs);
     let mut stop_reason = StopReason::Completed;
     let mut draws = 0u64;
+    let mut first_epoch = 0;
+    if let Some(dir) = config.state_dir.as_ref().filter(|_| resuming) {
+        let (state, restored, restored_best, restored_optimizer) =
+            load_state(dir, &model, config, optimizer, device)?;
+        model = restored;
+        best = restored_best;
+        optimizer = restored_optimizer;
+        logs = state.logs;
+        stopper = state.stopper;
+        draws = state.draws;
+        first_epoch = state.epochs_done;
+        // The device generator's position cannot be saved: restart it from the resume epoch.
+        gsl_core::train::seed_device(
+            device,
+            derive_seed(config.seed, RESUME_STREAM + first_epoch as u64),
+        );
+        if state.early_stopped {
+            stop_reason = StopReason::EarlyStopped;
+            first_epoch = config.epochs.max(first_epoch);
+        }
+    }
 
-    for epoch in 0..config.epochs {
+    for epoch in first_epoch..config.epochs {
         let start = Instant::now();
         let lr = config.schedule.lr_at(config.learning_rate, epoch)?;
         let mut records = Vec::new();
@@ -608,7 +781,24 @@ pub fn train<L: UnrollingLayer>(
                 save_model(&eval_model, t.threshold, dir, true)?;
             }
         }
-        if decision == gsl_core::train::Decision::Stop {
+        let stop = decision == gsl_core::train::Decision::Stop;
+        if let Some(dir) = &config.state_dir {
+            let state = TrainState {
+                method: L::NAME.to_string(),
+                spec: serde_json::to_value(&model.spec)
+                    .map_err(|e| GslError::io(dir, std::io::Error::other(e)))?,
+                config: model.config,
+                run: run_key(config),
+                epochs_done: epoch + 1,
+                logs: logs.clone(),
+                stopper: stopper.clone(),
+                draws,
+                has_best: best.is_some(),
+                early_stopped: stop,
+            };
+            save_state(dir, &state, &model, best.as_ref(), &optimizer)?;
+        }
+        if stop {
             stop_reason = StopReason::EarlyStopped;
             break;
         }

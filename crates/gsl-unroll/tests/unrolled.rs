@@ -496,3 +496,88 @@ fn glad_theta_gradient_matches_finite_differences() {
         "autodiff {analytic} vs finite difference {numeric}"
     );
 }
+
+/// Epoch logs without their wall times.
+fn logs_without_time(report: &gsl_unroll::train::TrainReport) -> Vec<gsl_unroll::train::EpochLog> {
+    report
+        .epochs
+        .iter()
+        .map(|log| gsl_unroll::train::EpochLog {
+            seconds: 0.0,
+            ..log.clone()
+        })
+        .collect()
+}
+
+#[test]
+fn a_run_continued_from_its_state_equals_the_uninterrupted_run() {
+    let d = autodiff();
+    let data = l2g_data(&d);
+    let new_model =
+        || Unrolled::<L2gLayer>::new(L2gSpec::default(), UnrollConfig::new(3), &d).unwrap();
+    let mut config = TrainConfig::new(5);
+    config.batch_size = 3; // 8 training graphs: uneven batches, a reshuffle every epoch
+    config.learning_rate = 0.05;
+    config.loss = LossKind::Nse;
+    config.schedule = gsl_core::train::LrSchedule::Exponential { gamma: 0.9 };
+    let (whole_model, whole) = train(new_model(), &data, &config, &d, |_| {}).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = config.clone();
+    first.epochs = 2;
+    first.state_dir = Some(dir.path().to_path_buf());
+    let (_, part) = train(new_model(), &data, &first, &d, |_| {}).unwrap();
+    assert_eq!(part.epochs.len(), 2);
+    let mut rest = first.clone();
+    rest.epochs = 5;
+    let mut seen = Vec::new();
+    // A freshly built model: the weights and Adam's moments come from the state.
+    let (resumed_model, resumed) =
+        train(new_model(), &data, &rest, &d, |log| seen.push(log.epoch)).unwrap();
+    assert_eq!(seen, vec![2, 3, 4], "only the remaining epochs run");
+    assert_eq!(logs_without_time(&resumed), logs_without_time(&whole));
+    assert_eq!(resumed.threshold, whole.threshold);
+    assert_eq!(resumed.test, whole.test);
+    let obs = data
+        .batch(data.indices(Split::Test), &flex())
+        .unwrap()
+        .observation;
+    assert_eq!(
+        to_vec_f32(resumed_model.valid().forward(obs.clone()).unwrap()),
+        to_vec_f32(whole_model.valid().forward(obs).unwrap())
+    );
+    // Only the last epoch's files are kept.
+    let mut files: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        ["state-5-model.bpk", "state-5-optimizer.bpk", "state.json"]
+    );
+}
+
+#[test]
+fn a_state_of_another_run_is_refused() {
+    let d = autodiff();
+    let data = l2g_data(&d);
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = TrainConfig::new(1);
+    config.batch_size = 4;
+    config.state_dir = Some(dir.path().to_path_buf());
+    let model = Unrolled::<L2gLayer>::new(L2gSpec::default(), UnrollConfig::new(2), &d).unwrap();
+    train(model, &data, &config, &d, |_| {}).unwrap();
+    // Another depth, another learning rate, another method: each is a clear error.
+    let deeper = Unrolled::<L2gLayer>::new(L2gSpec::default(), UnrollConfig::new(3), &d).unwrap();
+    let err = train(deeper, &data, &config, &d, |_| {}).unwrap_err();
+    assert!(err.to_string().contains("network structure"), "{err}");
+    let mut other = config.clone();
+    other.learning_rate = 0.5;
+    let model = Unrolled::<L2gLayer>::new(L2gSpec::default(), UnrollConfig::new(2), &d).unwrap();
+    let err = train(model, &data, &other, &d, |_| {}).unwrap_err();
+    assert!(err.to_string().contains("training settings"), "{err}");
+    let glad = Unrolled::<GladLayer>::new(GladSpec::default(), UnrollConfig::new(2), &d).unwrap();
+    let err = train(glad, &glad_data(&d), &config, &d, |_| {}).unwrap_err();
+    assert!(err.to_string().contains("model"), "{err}");
+}

@@ -80,7 +80,7 @@ pub enum Decision {
 }
 
 /// Tracks the best monitored value and decides when to stop.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EarlyStopping {
     patience: Option<usize>,
     min_delta: f64,
