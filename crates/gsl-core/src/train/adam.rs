@@ -16,10 +16,15 @@ use burn::tensor::{DType, Device, Tensor, TensorData};
 
 use crate::device::is_plain_flex;
 
-/// Adam (Kingma & Ba 2015) over a whole module, with Burn's arithmetic, its `AdamState` and,
-/// on plain Flex, one fused host pass per parameter (see the module notes): `beta_1`, `beta_2`,
-/// `epsilon` (Burn's default is 1e-5, PyTorch's 1e-8) and an optional L2 `penalty` added to
-/// the gradient (PyTorch's `Adam(weight_decay=…)`).
+/// Adam (Kingma & Ba 2015) over a whole module: `beta_1`, `beta_2`, `epsilon` (Burn's default
+/// is 1e-5, PyTorch's 1e-8) and an optional L2 `penalty` added to the gradient (PyTorch's
+/// `Adam(weight_decay=…)`).
+///
+/// It computes Burn's Adam in the same order and in `f32`, with Burn's `AdamState` (so saved
+/// optimiser states are interchangeable), but on plain Flex it updates each `f32` parameter in
+/// one loop over the value, the gradient and the two moments instead of a dozen tensor ops that
+/// each write a new buffer: the updates are bit-identical and the step is about twice as fast on
+/// large parameters. Other devices and dtypes take Burn's Adam unchanged.
 ///
 /// ```
 /// use burn::module::{Module, Param};
