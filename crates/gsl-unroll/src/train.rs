@@ -551,17 +551,15 @@ type Restored<L> = (
 fn load_state<L: UnrollingLayer>(
     dir: &Path,
     model: &Unrolled<L>,
+    spec: &serde_json::Value,
     config: &TrainConfig,
     optimizer: ModuleOptimizer,
     device: &Device,
 ) -> Result<Restored<L>> {
-    let path = dir.join(STATE_FILE);
-    let state: TrainState = load_json(&path)?;
-    let spec = serde_json::to_value(&model.spec)
-        .map_err(|e| GslError::io(&path, std::io::Error::other(e)))?;
+    let state: TrainState = load_json(dir.join(STATE_FILE))?;
     let mismatch = if state.method != L::NAME {
         Some(format!("a `{}` model, not `{}`", state.method, L::NAME))
-    } else if state.spec != spec || state.config != model.config {
+    } else if state.spec != *spec || state.config != model.config {
         Some("another network structure or method settings".to_string())
     } else if state.run != run_key(config) {
         Some("other training settings (only `epochs` may change)".to_string())
@@ -649,9 +647,15 @@ pub fn train<L: UnrollingLayer>(
     let mut stop_reason = StopReason::Completed;
     let mut draws = 0u64;
     let mut first_epoch = 0;
+    // The method settings as stored in a state (computed once; they do not change).
+    let spec = match &config.state_dir {
+        Some(dir) => serde_json::to_value(&model.spec)
+            .map_err(|e| GslError::io(dir, std::io::Error::other(e)))?,
+        None => serde_json::Value::Null,
+    };
     if let Some(dir) = config.state_dir.as_ref().filter(|_| resuming) {
         let (state, restored, restored_best, restored_optimizer) =
-            load_state(dir, &model, config, optimizer, device)?;
+            load_state(dir, &model, &spec, config, optimizer, device)?;
         model = restored;
         best = restored_best;
         optimizer = restored_optimizer;
@@ -785,8 +789,7 @@ pub fn train<L: UnrollingLayer>(
         if let Some(dir) = &config.state_dir {
             let state = TrainState {
                 method: L::NAME.to_string(),
-                spec: serde_json::to_value(&model.spec)
-                    .map_err(|e| GslError::io(dir, std::io::Error::other(e)))?,
+                spec: spec.clone(),
                 config: model.config,
                 run: run_key(config),
                 epochs_done: epoch + 1,

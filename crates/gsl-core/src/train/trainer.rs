@@ -8,10 +8,10 @@ use std::ops::ControlFlow;
 use burn::config::Config;
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
-
-use super::adam::adam_optimizer;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
+
+use super::adam::adam_optimizer;
 
 use super::clip::{clip_grad_norm, grad_norm};
 use super::early_stopping::{Decision, EarlyStopping, EarlyStoppingConfig, Monitor};
