@@ -183,24 +183,44 @@ pub fn run_bigg(quick: bool, device_name: &str, part: Option<&str>) -> Result<()
     let device = gsl::core::device::device_from_name(device_name).map_err(|e| e.to_string())?;
     match part {
         None | Some("all") => {
-            run_bigg_quality(quick, &device, &["grid", "lobster", "tree"])?;
+            run_bigg_quality(quick, &device, &["grid", "lobster", "tree"], None)?;
         }
         Some(spec) if spec == "scale" || spec.starts_with("scale:") => {
             let options = ScaleOptions::parse(spec.strip_prefix("scale").unwrap_or(""), quick)?;
             return run_bigg_scale(&device, &options);
         }
-        Some(name @ ("grid" | "lobster" | "tree" | "firstmm_db")) => {
-            return run_bigg_quality(quick, &device, &[name]);
+        Some("quality") => {
+            return run_bigg_quality(quick, &device, &["grid", "lobster", "tree"], None);
         }
-        Some("quality") => return run_bigg_quality(quick, &device, &["grid", "lobster", "tree"]),
-        Some(other) => {
-            return Err(format!(
-                "unknown --dataset `{other}` for gen-bigg (all, quality, scale, grid, lobster, \
-                 tree, firstmm_db)"
-            ));
+        Some(spec) => {
+            let (name, state) = parse_quality_part(spec)?;
+            return run_bigg_quality(quick, &device, &[name], state.as_deref());
         }
     }
     run_bigg_scale(&device, &ScaleOptions::parse("", quick)?)
+}
+
+/// `--dataset NAME[:state=DIR]` of `gen-bigg`, for one quality dataset: with `state=DIR` the
+/// BiGG fit keeps its resumable state in `DIR/NAME`, and the same command run again continues
+/// it after its last completed epoch (FIRSTMM_DB's full run takes hours here).
+fn parse_quality_part(spec: &str) -> Result<(&str, Option<std::path::PathBuf>), String> {
+    let (name, options) = spec.split_once(':').unwrap_or((spec, ""));
+    if !matches!(name, "grid" | "lobster" | "tree" | "firstmm_db") {
+        return Err(format!(
+            "unknown --dataset `{spec}` for gen-bigg (all, quality, scale[:…], grid, lobster, \
+             tree, firstmm_db, each of the last four with :state=DIR)"
+        ));
+    }
+    let mut state = None;
+    for option in options.split(',').filter(|o| !o.is_empty()) {
+        match option.split_once('=') {
+            Some(("state", dir)) if !dir.is_empty() => {
+                state = Some(std::path::Path::new(dir).join(name));
+            }
+            _ => return Err(format!("unknown option `{option}` (state=DIR)")),
+        }
+    }
+    Ok((name, state))
 }
 
 /// What the scalability part of `gen-bigg` runs: `--dataset scale` (d = 64, the sizes of
@@ -297,6 +317,7 @@ fn run_bigg_scale(
         device,
         seed: 34,
         quiet: true,
+        state_dir: None,
     };
     let (train_sizes, sample_sizes) = (&options.train_sizes, &options.sample_sizes);
     let mut results = Vec::new();
@@ -430,6 +451,7 @@ fn run_bigg_quality(
     quick: bool,
     device: &gsl::burn::tensor::Device,
     names: &[&str],
+    state_dir: Option<&std::path::Path>,
 ) -> Result<(), String> {
     use gsl::generation::bigg::{Bigg, BiggConfig, NodeOrder};
     use gsl::generation::{FitContext, GraphModel};
@@ -477,10 +499,13 @@ fn run_bigg_quality(
             device,
             seed: 34,
             quiet: true,
+            state_dir,
         };
         let t = Instant::now();
+        let mut ran = 0usize;
         // One progress line per epoch on stderr: the full runs take most of an hour a set.
         let model = Bigg::fit_with(&config, &split.train, &context, |record| {
+            ran += 1;
             eprintln!(
                 "[bigg {name}] epoch {:>3}/{epochs}  loss {:.4}  {:.0} s",
                 record.epoch + 1,
@@ -490,7 +515,18 @@ fn run_bigg_quality(
             std::ops::ControlFlow::Continue(())
         })
         .map_err(|e| e.to_string())?;
-        let fit_ms = t.elapsed().as_secs_f64() * 1e3;
+        let mut fit_ms = t.elapsed().as_secs_f64() * 1e3;
+        // A continued run trained only its last epochs here: scale their time to the whole run.
+        if ran > 0 && ran < epochs {
+            println!(
+                "{name}: continued from a saved state; {ran} of {epochs} epochs ran now, the \
+                 fit time is scaled from them"
+            );
+            fit_ms *= epochs as f64 / ran as f64;
+        } else if ran == 0 {
+            println!("{name}: every epoch ran in an earlier call; the fit time is not measured");
+            fit_ms = f64::NAN;
+        }
         println!(
             "{name}: BiGG trained in {:.1} s (loss {:.3} -> {:.3})",
             fit_ms / 1e3,
@@ -527,4 +563,20 @@ fn run_bigg_quality(
     )?;
     println!("\nwrote {}", path.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_quality_part;
+
+    #[test]
+    fn quality_parts_take_a_state_directory() {
+        let (name, state) = parse_quality_part("firstmm_db:state=runs/gen").unwrap();
+        assert_eq!(name, "firstmm_db");
+        assert_eq!(state, Some("runs/gen/firstmm_db".into()));
+        assert_eq!(parse_quality_part("tree").unwrap(), ("tree", None));
+        for bad in ["forest", "tree:state=", "tree:epochs=3", "grid:state"] {
+            assert!(parse_quality_part(bad).is_err(), "{bad}");
+        }
+    }
 }

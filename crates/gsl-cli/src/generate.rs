@@ -4,6 +4,7 @@
 //! ```text
 //! gsl gen train  --model er --dataset lobster --out er.json [--test-out DIR]
 //! gsl gen train  --model bigg --dataset grid --out bigg.json [--epochs 100 --embed-dim 256 …]
+//!                [--state-dir S]   (resumable: run again to continue after the last epoch)
 //! gsl gen sample --checkpoint er.json --num 20 --out DIR
 //! gsl gen eval   --generated DIR --reference DIR|name [--weighted] [--mmd]
 //! ```
@@ -42,7 +43,7 @@ pub enum GenCommand {
 }
 
 /// Which model to train.
-#[derive(ValueEnum, Clone, Copy, Debug)]
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ModelArg {
     /// Erdős–Rényi baseline (pooled p, node counts and weights from the training set).
     Er,
@@ -77,6 +78,11 @@ pub struct TrainArgs {
     /// Hide the progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Keep BiGG's resumable training state here (weights, Adam's moments, the loss history,
+    /// after every epoch); the same command run again continues after the last saved epoch.
+    /// Only `--epochs` may change between the two.
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
     /// BiGG hyperparameters (defaults: BiGG's `configs.py`).
     #[command(flatten)]
     pub bigg: BiggArgs,
@@ -227,10 +233,17 @@ fn train(args: &TrainArgs, device: &Device) -> Result<()> {
         let split = gran_split(&graphs)?;
         (split.train, split.test)
     };
+    if args.state_dir.is_some() && args.model == ModelArg::Er {
+        return Err(GslError::invalid(
+            "--state-dir",
+            "only BiGG trains by epochs; the ER baseline is fitted in one pass",
+        ));
+    }
     let context = FitContext {
         device,
         seed: args.seed,
         quiet: args.quiet,
+        state_dir: args.state_dir.as_deref(),
     };
     match args.model {
         ModelArg::Er => {

@@ -205,6 +205,43 @@ fn bigg_trains_samples_and_refuses_bad_sets() {
     let json = std::fs::read_to_string(&blocks).unwrap();
     assert!(json.contains("\"block_size\": 3"), "{json}");
 
+    // A resumable run: run again on its state, it continues (here: nothing left to train) and
+    // writes the same model; other settings on the same state are refused.
+    let state = dir.path().join("state");
+    let (first, again) = (dir.path().join("r1.json"), dir.path().join("r2.json"));
+    for out_path in [&first, &again] {
+        let out = train(out_path, &["--state-dir", &s(&state)]);
+        assert!(out.status.success(), "{}", text(&out).1);
+    }
+    assert!(state.join("state.json").exists());
+    let losses = |path: &std::path::Path| {
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        json["losses"].clone()
+    };
+    assert_eq!(losses(&first), losses(&again));
+    assert_eq!(losses(&first).as_array().map(Vec::len), Some(2));
+    let out = train(
+        &dir.path().join("r3.json"),
+        &["--state-dir", &s(&state), "--learning-rate", "0.5"],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("state_dir"), "{}", text(&out).1);
+    let out = gsl(&[
+        "gen",
+        "train",
+        "--model",
+        "er",
+        "--dataset",
+        &s(&data),
+        "--out",
+        &s(&dir.path().join("er.json")),
+        "--state-dir",
+        &s(&state),
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("--state-dir"), "{}", text(&out).1);
+
     let gen_dir = dir.path().join("gen");
     let out = gsl(&[
         "gen",

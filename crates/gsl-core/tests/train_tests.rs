@@ -988,3 +988,166 @@ fn accumulated_gradients_train_like_one_backward_pass() {
     );
     assert!(matches!(nan, Err(GslError::Training(_))));
 }
+
+// ---------------------------------------------------------------- resumable runs
+
+/// A run with everything a continuation must restore: Adam's moments (two parameters of
+/// different ranks), weight decay, clipping, a schedule, minibatches whose targets come from
+/// the step seed, and early stopping that tracks a metric and keeps the best weights.
+fn resumable_config(epochs: usize) -> TrainConfig {
+    TrainConfig::new(epochs)
+        .with_learning_rate(0.05)
+        .with_weight_decay(0.01)
+        .with_max_grad_norm(Some(2.0))
+        .with_schedule(LrSchedule::Exponential { gamma: 0.9 })
+        .with_batches_per_epoch(3)
+        .with_seed(11)
+        .with_quiet(true)
+        .with_early_stopping(Some(
+            EarlyStoppingConfig::new()
+                .with_patience(100)
+                .with_mode(Mode::Max)
+                .with_monitor(Monitor::Metric("score".into()))
+                .with_restore_best(true),
+        ))
+}
+
+/// Trains `model` under `config` until `stop_after` epochs (counted from 0) have run in this
+/// call, when given: the callback stops it, as a time budget would.
+fn resumable_fit(
+    model: TwoParams,
+    config: TrainConfig,
+    key: &str,
+    stop_after: Option<usize>,
+) -> gsl_core::Result<(TwoParams, History)> {
+    let mut ran = 0;
+    Trainer::new(config)?.with_state_key(&key)?.fit_with(
+        model,
+        |m: &TwoParams, ctx| {
+            let mut rng = seeded_rng(derive_seed(ctx.seed, ctx.batch as u64));
+            let ta: [f32; 2] = [rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0)];
+            let device = m.a.val().device();
+            let fit = (m.a.val() - Tensor::from_floats(ta, &device))
+                .powi_scalar(2)
+                .sum()
+                + m.b.val().powi_scalar(2).sum().mul_scalar(0.1);
+            // A score that peaks mid-run, so the best weights are not the last ones.
+            let score = -((ctx.epoch as f64) - 3.0).abs();
+            Ok(StepOutput::new(LossOutput::new(fit)).with_metric("score", score))
+        },
+        |_, _| {
+            ran += 1;
+            Ok(if stop_after == Some(ran) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            })
+        },
+    )
+}
+
+#[test]
+fn a_run_continued_from_its_state_equals_the_uninterrupted_run() {
+    let device = autodiff();
+    let (want_model, want) =
+        resumable_fit(TwoParams::new(&device), resumable_config(8), "two", None).unwrap();
+    assert_eq!(want.len(), 8);
+    assert_eq!(want.best_epoch, Some(3));
+
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let with_state = |epochs| resumable_config(epochs).with_state_dir(Some(state.clone()));
+    // Two epochs; then a continuation stopped by its callback after two more; then the rest.
+    let (_, first) = resumable_fit(TwoParams::new(&device), with_state(2), "two", None).unwrap();
+    assert_eq!(first.len(), 2);
+    let (_, second) =
+        resumable_fit(TwoParams::new(&device), with_state(8), "two", Some(2)).unwrap();
+    assert_eq!(second.len(), 4);
+    assert_eq!(second.stop_reason, StopReason::Callback);
+    let (model, got) = resumable_fit(TwoParams::new(&device), with_state(8), "two", None).unwrap();
+    assert_eq!(got, want);
+    assert_eq!(params_of(&model), params_of(&want_model));
+    // Only the last epoch's files are kept.
+    assert_eq!(
+        files_in(&state),
+        [
+            "state-8-best.bpk",
+            "state-8-model.bpk",
+            "state-8-optimizer.bpk",
+            "state.json"
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect()
+    );
+    // A finished run started again trains no further and returns the same result.
+    let (again, history) =
+        resumable_fit(TwoParams::new(&device), with_state(8), "two", None).unwrap();
+    assert_eq!(history, want);
+    assert_eq!(params_of(&again), params_of(&want_model));
+}
+
+#[test]
+fn a_state_of_another_run_is_refused() {
+    let device = autodiff();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let with_state = |config: TrainConfig| config.with_state_dir(Some(state.clone()));
+    resumable_fit(
+        TwoParams::new(&device),
+        with_state(resumable_config(1)),
+        "two",
+        None,
+    )
+    .unwrap();
+    let refused = |config: TrainConfig, key: &str| match resumable_fit(
+        TwoParams::new(&device),
+        with_state(config),
+        key,
+        None,
+    ) {
+        Err(GslError::InvalidArgument { name, reason }) => {
+            assert_eq!(name, "state_dir");
+            reason
+        }
+        other => panic!("expected a refusal, got {:?}", other.map(|(_, h)| h)),
+    };
+    assert!(refused(resumable_config(3), "other").contains("another model or dataset"));
+    let other_lr = resumable_config(3).with_learning_rate(0.01);
+    assert!(refused(other_lr, "two").contains("only `epochs` may change"));
+    // A corrupt state file is a parse error naming it.
+    std::fs::write(state.join(STATE_FILE), "{ not json").unwrap();
+    let corrupt = resumable_fit(
+        TwoParams::new(&device),
+        with_state(resumable_config(3)),
+        "two",
+        None,
+    );
+    assert!(matches!(corrupt, Err(GslError::Parse { path, .. }) if path.ends_with(STATE_FILE)));
+}
+
+#[test]
+fn an_early_stopped_state_is_not_trained_further() {
+    let device = autodiff();
+    let dir = tempfile::tempdir().unwrap();
+    let config = |epochs| {
+        TrainConfig::new(epochs)
+            .with_quiet(true)
+            .with_state_dir(Some(dir.path().to_path_buf()))
+            .with_early_stopping(Some(EarlyStoppingConfig::new().with_patience(2)))
+    };
+    let run = |epochs| {
+        Trainer::new(config(epochs))
+            .unwrap()
+            .fit(Scalar::new(1.0, &device), |m: &Scalar, _| {
+                // A constant loss: no improvement after epoch 0, a stop after epoch 2.
+                Ok(LossOutput::new(m.x.val().mul_scalar(0.0) + 1.0).into())
+            })
+            .unwrap()
+    };
+    let (_, first) = run(10);
+    assert_eq!(first.len(), 3);
+    assert_eq!(first.stop_reason, StopReason::EarlyStopped);
+    let (_, again) = run(20);
+    assert_eq!(again, first);
+}

@@ -24,6 +24,11 @@ pub struct FitContext<'a> {
     pub seed: u64,
     /// Hide progress bars.
     pub quiet: bool,
+    /// Keep a resumable training state here (models trained by epochs: BiGG): a fit started
+    /// on a directory that holds the state of the same model, settings and data continues
+    /// after its last completed epoch; only the number of epochs may differ. `None`: nothing
+    /// is saved. Models fitted in one pass (ER) ignore it.
+    pub state_dir: Option<&'a Path>,
 }
 
 impl std::fmt::Debug for FitContext<'_> {
@@ -32,6 +37,7 @@ impl std::fmt::Debug for FitContext<'_> {
             .field("device", self.device)
             .field("seed", &self.seed)
             .field("quiet", &self.quiet)
+            .field("state_dir", &self.state_dir)
             .finish()
     }
 }

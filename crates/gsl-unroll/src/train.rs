@@ -26,15 +26,15 @@ use std::time::Instant;
 
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
-use burn::tensor::{Bytes, Device, Tensor};
+use burn::tensor::{Device, Tensor};
 use gsl_core::metrics::{
     MeanStdErr, ThresholdChoice, ThresholdMetric, best_threshold, confusion, ranking, regression,
 };
 use gsl_core::tensor::to_vec_f32;
 use gsl_core::train::{
-    EarlyStopping, EarlyStoppingConfig, LossRecord, LrSchedule, Monitor, Progress, StopReason,
-    adam_optimizer, clip_grad_norm, derive_seed, grad_norm, load_checkpoint, load_json,
-    save_checkpoint, save_json, write_file_atomic,
+    EarlyStopping, EarlyStoppingConfig, LossRecord, LrSchedule, Monitor, Progress, StateDir,
+    StateModule, StopReason, adam_optimizer, clip_grad_norm, derive_seed, grad_norm,
+    load_checkpoint, load_json, save_checkpoint, save_json,
 };
 use gsl_core::{GslError, Result};
 use gsl_data::supervised::{Batch, Split, SupervisedDataset};
@@ -463,15 +463,11 @@ pub fn load_model<L: UnrollingLayer>(dir: &Path, device: &Device) -> Result<(Unr
     Ok((model, meta.threshold))
 }
 
-/// The resumable state of a run in `TrainConfig::state_dir`: this file, and the epoch-tagged
-/// weights, optimiser and best-model files it names. It is written last (atomically), so a
-/// run stopped at any moment leaves a consistent state behind.
-const STATE_FILE: &str = "state.json";
-
 /// Seed sub-stream of the device generator after a resume (plus the resume epoch).
 const RESUME_STREAM: u64 = 1 << 40;
 
-/// What a continuation needs besides the files of weights.
+/// What a continuation needs besides the weight files of its [`StateDir`] (whose JSON
+/// description this is).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct TrainState {
     /// The method, its settings and the network structure, which a continuation must share.
@@ -503,41 +499,6 @@ fn run_key(config: &TrainConfig) -> TrainConfig {
     }
 }
 
-fn state_file(dir: &Path, epochs_done: usize, what: &str) -> PathBuf {
-    dir.join(format!("state-{epochs_done}-{what}.bpk"))
-}
-
-/// Writes the state after `state.epochs_done` epochs, then removes the previous epoch's files.
-fn save_state<L: UnrollingLayer>(
-    dir: &Path,
-    state: &TrainState,
-    model: &Unrolled<L>,
-    best: Option<&Unrolled<L>>,
-    optimizer: &ModuleOptimizer,
-) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| GslError::io(dir, e))?;
-    let done = state.epochs_done;
-    save_checkpoint(model, state_file(dir, done, "model"), true)?;
-    if let Some(best) = best {
-        save_checkpoint(best, state_file(dir, done, "best"), true)?;
-    }
-    let path = state_file(dir, done, "optimizer");
-    let bytes = optimizer
-        .into_bytes()
-        .map_err(|e| GslError::io(&path, std::io::Error::other(e.to_string())))?;
-    write_file_atomic(&path, &bytes, true)?;
-    save_json(state, dir.join(STATE_FILE), true)?;
-    if done > 0 {
-        for what in ["model", "best", "optimizer"] {
-            let old = state_file(dir, done - 1, what);
-            if old.exists() {
-                std::fs::remove_file(&old).map_err(|e| GslError::io(&old, e))?;
-            }
-        }
-    }
-    Ok(())
-}
-
 /// A run's continuation: its state, model, best model and optimiser.
 type Restored<L> = (
     TrainState,
@@ -549,49 +510,31 @@ type Restored<L> = (
 /// The state in `dir` (which holds one), checked against this run; with the model, best model
 /// and optimiser restored from it.
 fn load_state<L: UnrollingLayer>(
-    dir: &Path,
+    dir: &StateDir,
     model: &Unrolled<L>,
     spec: &serde_json::Value,
     config: &TrainConfig,
     optimizer: ModuleOptimizer,
     device: &Device,
 ) -> Result<Restored<L>> {
-    let state: TrainState = load_json(dir.join(STATE_FILE))?;
-    let mismatch = if state.method != L::NAME {
-        Some(format!("a `{}` model, not `{}`", state.method, L::NAME))
-    } else if state.spec != *spec || state.config != model.config {
-        Some("another network structure or method settings".to_string())
-    } else if state.run != run_key(config) {
-        Some("other training settings (only `epochs` may change)".to_string())
-    } else {
-        None
-    };
-    if let Some(what) = mismatch {
-        return Err(GslError::invalid(
-            "state_dir",
-            format!("`{}` holds the state of {what}", dir.display()),
-        ));
+    let state: TrainState = dir.load_json()?;
+    if state.method != L::NAME {
+        return Err(dir.mismatch(&format!("a `{}` model, not `{}`", state.method, L::NAME)));
+    }
+    if state.spec != *spec || state.config != model.config {
+        return Err(dir.mismatch("another network structure or method settings"));
+    }
+    if state.run != run_key(config) {
+        return Err(dir.mismatch("other training settings (only `epochs` may change)"));
     }
     let done = state.epochs_done;
-    let restored = load_checkpoint(model.clone(), state_file(dir, done, "model"), device)?;
+    let restored = dir.load_module(done, StateModule::Current, model.clone(), device)?;
     let best = if state.has_best {
-        Some(load_checkpoint(
-            model.clone(),
-            state_file(dir, done, "best"),
-            device,
-        )?)
+        Some(dir.load_module(done, StateModule::Best, model.clone(), device)?)
     } else {
         None
     };
-    let optimizer_path = state_file(dir, done, "optimizer");
-    let bytes = std::fs::read(&optimizer_path).map_err(|e| GslError::io(&optimizer_path, e))?;
-    let optimizer = optimizer
-        .from_bytes(Bytes::from_bytes_vec(bytes))
-        .map_err(|e| GslError::Parse {
-            path: optimizer_path.clone(),
-            line: None,
-            message: format!("not a valid optimiser state: {e}"),
-        })?;
+    let optimizer = dir.load_optimizer(done, optimizer)?;
     Ok((state, restored, best, optimizer))
 }
 
@@ -617,10 +560,8 @@ pub fn train<L: UnrollingLayer>(
             "training needs an autodiff device (`device.autodiff()`)",
         ));
     }
-    let resuming = config
-        .state_dir
-        .as_ref()
-        .is_some_and(|dir| dir.join(STATE_FILE).exists());
+    let state_dir = config.state_dir.as_ref().map(StateDir::new);
+    let resuming = state_dir.as_ref().is_some_and(StateDir::has_state);
     // A continuation rewrites its own run's best-model checkpoint.
     if let Some(dir) = &config.checkpoint_dir
         && !config.overwrite
@@ -653,7 +594,7 @@ pub fn train<L: UnrollingLayer>(
             .map_err(|e| GslError::io(dir, std::io::Error::other(e)))?,
         None => serde_json::Value::Null,
     };
-    if let Some(dir) = config.state_dir.as_ref().filter(|_| resuming) {
+    if let Some(dir) = state_dir.as_ref().filter(|_| resuming) {
         let (state, restored, restored_best, restored_optimizer) =
             load_state(dir, &model, &spec, config, optimizer, device)?;
         model = restored;
@@ -786,7 +727,7 @@ pub fn train<L: UnrollingLayer>(
             }
         }
         let stop = decision == gsl_core::train::Decision::Stop;
-        if let Some(dir) = &config.state_dir {
+        if let Some(dir) = &state_dir {
             let state = TrainState {
                 method: L::NAME.to_string(),
                 spec: spec.clone(),
@@ -799,7 +740,7 @@ pub fn train<L: UnrollingLayer>(
                 has_best: best.is_some(),
                 early_stopped: stop,
             };
-            save_state(dir, &state, &model, best.as_ref(), &optimizer)?;
+            dir.save(epoch + 1, &state, &model, best.as_ref(), &optimizer)?;
         }
         if stop {
             stop_reason = StopReason::EarlyStopped;

@@ -11,6 +11,8 @@
 //!   [`seed_device`] (with [`materialize_params`] to draw lazily initialised parameters at once).
 //! - Files are written atomically: [`save_checkpoint`] / [`load_checkpoint`] for module
 //!   weights, [`save_json`] / [`load_json`] for configs and histories.
+//! - Runs resume: with [`TrainConfig::state_dir`] the trainer keeps its state in a
+//!   [`StateDir`] after every epoch and continues from it when started again.
 //!
 //! ## Example
 //!
@@ -53,6 +55,7 @@ mod loss;
 mod progress;
 mod rng;
 mod schedule;
+mod state;
 mod trainer;
 
 pub use adam::adam_optimizer;
@@ -63,4 +66,5 @@ pub use loss::{EpochRecord, History, LossOutput, LossRecord, StopReason};
 pub use progress::Progress;
 pub use rng::{derive_seed, materialize_params, seed_device, seeded_rng};
 pub use schedule::LrSchedule;
+pub use state::{STATE_FILE, StateDir, StateModule};
 pub use trainer::{OptimizerKind, StepContext, StepOutput, TrainConfig, Trainer};

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
+use std::path::PathBuf;
 
 use burn::config::Config;
 use burn::module::{Module, ModuleVisitor, Param};
@@ -19,12 +20,17 @@ use super::loss::{EpochRecord, History, LossOutput, LossRecord, StopReason};
 use super::progress::Progress;
 use super::rng::{derive_seed, seed_device};
 use super::schedule::LrSchedule;
+use super::state::{StateDir, StateModule};
 use crate::error::{GslError, Result};
 
 /// Sub-stream of the run seed used to seed the device at the start of [`Trainer::fit`].
 const DEVICE_STREAM: u64 = 0;
 /// Base sub-stream of the per-epoch seeds handed to the step ([`StepContext::seed`]).
 const EPOCH_STREAM: u64 = 1 << 32;
+/// Base sub-stream (plus the resume epoch) of the device seed after a resume.
+const RESUME_STREAM: u64 = 1 << 40;
+/// Version of the trainer's state file.
+const STATE_VERSION: u32 = 1;
 
 /// The optimiser of a training run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -79,6 +85,13 @@ pub struct TrainConfig {
     /// Hide the progress bar.
     #[config(default = false)]
     pub quiet: bool,
+    /// Keep the run's resumable state in this directory ([`StateDir`]): after every epoch the
+    /// weights, the optimiser's moments, the history, the early-stopping tracker and the best
+    /// weights are saved, and a run started on a directory that holds a state continues after
+    /// its last saved epoch. Only `epochs` (and `quiet`) may differ between a run and its
+    /// continuation; anything else is refused. Saving costs a write of the model and twice its
+    /// size in optimiser state per epoch. None (default): nothing is saved.
+    pub state_dir: Option<PathBuf>,
 }
 
 impl TrainConfig {
@@ -123,6 +136,12 @@ impl TrainConfig {
             early.validate()?;
         }
         Ok(())
+    }
+
+    /// The seed [`StepContext::seed`] carries in `epoch` (derived from `seed`): steps that
+    /// keep host state across epochs use it to replay earlier epochs after a resume.
+    pub fn epoch_seed(&self, epoch: usize) -> u64 {
+        derive_seed(self.seed, EPOCH_STREAM + epoch as u64)
     }
 
     /// The Burn optimiser these hyperparameters describe.
@@ -252,13 +271,54 @@ impl ModuleVisitor for TrainableCounter {
 #[derive(Debug, Clone)]
 pub struct Trainer {
     config: TrainConfig,
+    state_key: serde_json::Value,
+}
+
+/// What [`Trainer`] keeps in its [`StateDir`] besides the weight files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct TrainerState {
+    version: u32,
+    /// The settings a continuation must share: the config without `epochs`, `quiet` and
+    /// `state_dir`.
+    run: TrainConfig,
+    /// The caller's description of the model and data ([`Trainer::with_state_key`]).
+    key: serde_json::Value,
+    epochs_done: usize,
+    history: History,
+    stopper: EarlyStopping,
+    has_best: bool,
+    /// Early stopping ended the run: a continuation trains no further.
+    early_stopped: bool,
 }
 
 impl Trainer {
     /// A trainer for `config` (validated here).
     pub fn new(config: TrainConfig) -> Result<Self> {
         config.validate()?;
-        Ok(Self { config })
+        Ok(Self {
+            config,
+            state_key: serde_json::Value::Null,
+        })
+    }
+
+    /// Describes what is trained (model structure, settings, data) for
+    /// [`TrainConfig::state_dir`]: the description is saved with the state, and a run whose
+    /// description differs from the saved one is refused instead of continuing someone else's
+    /// weights. Errors: `key` cannot be serialised.
+    pub fn with_state_key(mut self, key: &impl Serialize) -> Result<Self> {
+        self.state_key = serde_json::to_value(key)
+            .map_err(|e| GslError::invalid("state_key", format!("cannot be serialised: {e}")))?;
+        Ok(self)
+    }
+
+    /// The settings a saved state must share with this run.
+    fn run_key(&self) -> TrainConfig {
+        TrainConfig {
+            epochs: 0,
+            quiet: true,
+            state_dir: None,
+            ..self.config.clone()
+        }
     }
 
     /// The run's hyperparameters.
@@ -350,14 +410,56 @@ impl Trainer {
             EarlyStopping::setup(config.early_stopping.as_ref())?;
 
         let mut optimizer = config.build_optimizer();
-        let progress = Progress::new(config.epochs as u64, "train", config.quiet);
         let mut history = History::default();
         let mut best_model: Option<M> = None;
         let mut model = model;
+        let mut first_epoch = 0;
+        let state_dir = config.state_dir.as_ref().map(StateDir::new);
+        if let Some(dir) = state_dir.as_ref().filter(|dir| dir.has_state()) {
+            let [device] = counter.devices.as_slice() else {
+                return Err(GslError::invalid(
+                    "state_dir",
+                    "a module whose parameters sit on several devices cannot be resumed",
+                ));
+            };
+            let state: TrainerState = dir.load_json()?;
+            if state.version != STATE_VERSION {
+                return Err(dir.mismatch(&format!("state format {}", state.version)));
+            }
+            if state.key != self.state_key {
+                return Err(dir.mismatch("another model or dataset"));
+            }
+            if state.run != self.run_key() {
+                return Err(dir.mismatch("other training settings (only `epochs` may change)"));
+            }
+            let done = state.epochs_done;
+            if state.has_best {
+                let best = dir.load_module(done, StateModule::Best, model.clone(), device)?;
+                best_model = Some(best);
+            }
+            model = dir.load_module(done, StateModule::Current, model, device)?;
+            optimizer = dir.load_optimizer(done, optimizer)?;
+            history = state.history;
+            stopper = state.stopper;
+            // A callback's stop (a time budget, say) is where a continuation picks up.
+            history.stop_reason = StopReason::Completed;
+            first_epoch = if state.early_stopped {
+                history.stop_reason = StopReason::EarlyStopped;
+                config.epochs.max(done)
+            } else {
+                done
+            };
+            // The device generator's position cannot be saved: restart it from the epoch.
+            seed_device(
+                device,
+                derive_seed(config.seed, RESUME_STREAM + done as u64),
+            );
+        }
+        let progress = Progress::new(config.epochs as u64, "train", config.quiet);
 
-        for epoch in 0..config.epochs {
+        for epoch in first_epoch..config.epochs {
             let lr = config.schedule.lr_at(config.learning_rate, epoch)?;
-            let epoch_seed = derive_seed(config.seed, EPOCH_STREAM + epoch as u64);
+            let epoch_seed = config.epoch_seed(epoch);
             // The parameters the epoch's (first) loss is evaluated with: the ones to return if
             // this epoch turns out best.
             let snapshot = restore_best.then(|| model.clone());
@@ -429,6 +531,19 @@ impl Trainer {
             }
             let flow = callback(&record, &model)?;
             history.records.push(record);
+            if let Some(dir) = &state_dir {
+                let state = TrainerState {
+                    version: STATE_VERSION,
+                    run: self.run_key(),
+                    key: self.state_key.clone(),
+                    epochs_done: epoch + 1,
+                    history: history.clone(),
+                    stopper: stopper.clone(),
+                    has_best: best_model.is_some(),
+                    early_stopped: decision == Decision::Stop,
+                };
+                dir.save(epoch + 1, &state, &model, best_model.as_ref(), &optimizer)?;
+            }
             if decision == Decision::Stop {
                 history.stop_reason = StopReason::EarlyStopped;
                 break;

@@ -897,6 +897,7 @@ mod tests {
             device: &device,
             seed: 5,
             quiet: true,
+            state_dir: None,
         };
         let model = Bigg::fit(&config, &grids, &context).unwrap();
         assert_same_sampler(&model.net, 30, 0.0, 10..13);

@@ -40,7 +40,12 @@
 //!     .with_node_order(NodeOrder::Bfs)
 //!     .with_epochs(2)
 //!     .with_steps_per_epoch(3);
-//! let context = FitContext { device: &device, seed: 1, quiet: true };
+//! let context = FitContext {
+//!     device: &device,
+//!     seed: 1,
+//!     quiet: true,
+//!     state_dir: None,
+//! };
 //! let model = Bigg::fit(&config, &grids, &context)?;
 //! let samples = model.sample(3, 7)?;
 //! assert_eq!(samples.len(), 3);
@@ -139,6 +144,36 @@ pub fn ordered_graph(graph: &SimpleGraph, order: NodeOrder) -> Result<OrderedGra
     OrderedGraph::from_simple(graph, &permutation)
 }
 
+/// What a resumable BiGG fit must share with the run whose state it continues.
+#[derive(Serialize)]
+struct StateKey {
+    model: &'static str,
+    /// The hyperparameters with `epochs` set to 0 (the one that may change).
+    config: BiggConfig,
+    graphs: usize,
+    fingerprint: String,
+}
+
+/// A 64-bit FNV-1a hash of the graphs' node counts and adjacency lists: equal lists of graphs
+/// hash equally; a changed edge, node count or order almost surely changes it.
+fn graphs_fingerprint(graphs: &[SimpleGraph]) -> u64 {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |value: usize| {
+        for byte in (value as u64).to_le_bytes() {
+            hash = (hash ^ byte as u64).wrapping_mul(PRIME);
+        }
+    };
+    for graph in graphs {
+        feed(graph.num_nodes());
+        for v in 0..graph.num_nodes() {
+            feed(graph.degree(v));
+            graph.neighbors(v).iter().for_each(|&u| feed(u));
+        }
+    }
+    hash
+}
+
 fn weights_path(path: &Path) -> Result<PathBuf> {
     let weights = path.with_extension("bpk");
     if weights == path {
@@ -215,15 +250,38 @@ impl Bigg {
         if config.grad_clip > 0.0 {
             train_config = train_config.with_max_grad_norm(Some(config.grad_clip));
         }
+        train_config = train_config.with_state_dir(context.state_dir.map(Path::to_path_buf));
         let mut order: Vec<usize> = (0..graphs.len()).collect();
         let batch_size = config.batch_size.min(graphs.len());
-        // BiGG's batch_train.py: a fresh random batch for every optimiser step.
+        let steps = config.steps_per_epoch;
+        let seeds = train_config.clone();
+        // Optimiser steps whose shuffle `order` has seen.
+        let mut shuffled = 0;
+        // BiGG's batch_train.py: every optimiser step shuffles the same index list in place
+        // and takes its head. The list is host state that a resumed fit does not save, so the
+        // first step after a resume replays the shuffles of the steps before it.
         let mut pick = move |step: &StepContext| -> Vec<usize> {
-            let mut rng = seeded_rng(derive_seed(step.seed, step.batch as u64));
-            order.shuffle(&mut rng);
+            let current = step.epoch * steps + step.batch;
+            while shuffled <= current {
+                // `epoch_seed` of the step's own epoch is `step.seed`.
+                let (epoch, batch) = (shuffled / steps, shuffled % steps);
+                let seed = derive_seed(seeds.epoch_seed(epoch), batch as u64);
+                order.shuffle(&mut seeded_rng(seed));
+                shuffled += 1;
+            }
             order[..batch_size].to_vec()
         };
-        let trainer = Trainer::new(train_config)?;
+        // A saved state continues only the same model, settings and training graphs.
+        let state_key = StateKey {
+            model: Self::NAME,
+            config: BiggConfig {
+                epochs: 0,
+                ..config.clone()
+            },
+            graphs: train.len(),
+            fingerprint: format!("{:016x}", graphs_fingerprint(train)),
+        };
+        let trainer = Trainer::new(train_config)?.with_state_key(&state_key)?;
         let epoch_callback = |record: &EpochRecord, _: &BiggNet| Ok(callback(record));
         let (net, history): (BiggNet, History) = match config.block_size {
             None => trainer.fit_with(
@@ -509,6 +567,7 @@ mod tests {
             device,
             seed: 3,
             quiet: true,
+            state_dir: None,
         }
     }
 
@@ -626,6 +685,44 @@ mod tests {
         }
         let bad = config.with_block_size(Some(0));
         assert!(Bigg::fit(&bad, &train, &context(&device)).is_err());
+    }
+
+    #[test]
+    fn a_fit_continued_from_its_state_equals_the_uninterrupted_fit() {
+        let device = device_from_name("flex").unwrap();
+        let train = grids();
+        let config = small_config().with_epochs(4).with_steps_per_epoch(3);
+        // One initial network, drawn before copying (see the block-wise test).
+        let initial = BiggNet::new(&config, &device.clone().autodiff()).unwrap();
+        materialize_params(&initial);
+        let dir = tempfile::tempdir().unwrap();
+        let fit = |config: &BiggConfig, train: &[SimpleGraph], state: Option<&Path>| {
+            let context = FitContext {
+                state_dir: state,
+                ..context(&device)
+            };
+            Bigg::fit_net(initial.clone(), config, train, &context, |_| {
+                ControlFlow::Continue(())
+            })
+        };
+        let whole = fit(&config, &train, None).unwrap();
+        let state = Some(dir.path());
+        let first = fit(&config.clone().with_epochs(2), &train, state).unwrap();
+        assert_eq!(first.losses, whole.losses[..2]);
+        let resumed = fit(&config, &train, state).unwrap();
+        assert_eq!(resumed.losses, whole.losses);
+        assert_eq!(
+            resumed.log_likelihood(&train).unwrap(),
+            whole.log_likelihood(&train).unwrap()
+        );
+        // Another training set or other settings are refused, not continued.
+        let refused = |result: Result<Bigg>| match result {
+            Err(GslError::InvalidArgument { name, .. }) => assert_eq!(name, "state_dir"),
+            other => panic!("expected a refusal, got {:?}", other.map(|m| m.losses)),
+        };
+        refused(fit(&config, &train[1..], state));
+        refused(fit(&config.clone().with_embed_dim(8), &train, state));
+        refused(fit(&config.clone().with_learning_rate(0.1), &train, state));
     }
 
     #[test]
