@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::gsl;
+use common::{assert_fails_with, gsl};
 
 use std::process::Output;
 
@@ -118,12 +118,7 @@ fn bad_inputs_fail_with_a_message() {
         "--out",
         &format!("{d}/x.json"),
     ]);
-    assert!(!out.status.success());
-    assert!(
-        text(&out).1.contains("unknown benchmark"),
-        "{}",
-        text(&out).1
-    );
+    assert_fails_with(&out, "unknown benchmark");
 
     let bad = dir.path().join("bad");
     std::fs::create_dir(&bad).unwrap();
@@ -136,8 +131,7 @@ fn bad_inputs_fail_with_a_message() {
         "--reference",
         bad.to_str().unwrap(),
     ]);
-    assert!(!out.status.success());
-    assert!(text(&out).1.contains("line 2"), "{}", text(&out).1);
+    assert_fails_with(&out, "line 2");
 
     let out = gsl(&[
         "gen",
@@ -196,8 +190,7 @@ fn bigg_trains_samples_and_refuses_bad_sets() {
     assert!(!train(&ckpt, &[]).status.success());
     // bits_compress above embed_dim is refused with a message.
     let out = train(&dir.path().join("b.json"), &["--bits-compress", "64"]);
-    assert!(!out.status.success());
-    assert!(text(&out).1.contains("bits_compress"), "{}", text(&out).1);
+    assert_fails_with(&out, "bits_compress");
     // Block-wise training is recorded in the checkpoint's config.
     let blocks = dir.path().join("blocks.json");
     let out = train(&blocks, &["--block-size", "3"]);
@@ -225,8 +218,7 @@ fn bigg_trains_samples_and_refuses_bad_sets() {
         &dir.path().join("r3.json"),
         &["--state-dir", &s(&state), "--learning-rate", "0.5"],
     );
-    assert!(!out.status.success());
-    assert!(text(&out).1.contains("state_dir"), "{}", text(&out).1);
+    assert_fails_with(&out, "state_dir");
     let out = gsl(&[
         "gen",
         "train",
@@ -239,8 +231,7 @@ fn bigg_trains_samples_and_refuses_bad_sets() {
         "--state-dir",
         &s(&state),
     ]);
-    assert!(!out.status.success());
-    assert!(text(&out).1.contains("--state-dir"), "{}", text(&out).1);
+    assert_fails_with(&out, "--state-dir");
 
     let gen_dir = dir.path().join("gen");
     let out = gsl(&[

@@ -18,6 +18,13 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Asserts that a run failed and that its standard error says `needle`.
+pub fn assert_fails_with(out: &Output, needle: &str) {
+    assert!(!out.status.success(), "the run succeeded");
+    let err = stderr(out);
+    assert!(err.contains(needle), "expected `{needle}` in: {err}");
+}
+
 /// Reads an edge-list CSV written by the CLI (`src,dst,weight` header, one row per edge).
 pub fn read_edges_csv(path: &Path) -> Vec<(usize, usize, f32)> {
     let text = std::fs::read_to_string(path).unwrap();
