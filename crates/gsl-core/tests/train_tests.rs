@@ -695,41 +695,6 @@ fn corrupt_missing_or_mismatched_checkpoints_are_errors() {
     ));
 }
 
-/// Equal up to the last bit or two of each float: serde_json parses decimals with a fast
-/// algorithm that can be one ulp off (its `float_roundtrip` feature would make it exact).
-fn assert_same_history(got: &History, want: &History) {
-    let close = |a: f64, b: f64| (a - b).abs() <= 4.0 * f64::EPSILON * a.abs().max(b.abs());
-    assert_eq!(got.len(), want.len());
-    assert_eq!(got.best_epoch, want.best_epoch);
-    assert_eq!(got.stop_reason, want.stop_reason);
-    assert!(close(got.best_value.unwrap(), want.best_value.unwrap()));
-    for (g, w) in got.records.iter().zip(&want.records) {
-        assert_eq!(g.epoch, w.epoch);
-        assert_eq!(
-            g.loss.parts.keys().collect::<Vec<_>>(),
-            w.loss.parts.keys().collect::<Vec<_>>()
-        );
-        assert_eq!(
-            g.metrics.keys().collect::<Vec<_>>(),
-            w.metrics.keys().collect::<Vec<_>>()
-        );
-        let pairs = [
-            (g.loss.total, w.loss.total),
-            (g.monitor, w.monitor),
-            (g.lr, w.lr),
-            (g.grad_norm, w.grad_norm),
-        ];
-        let parts = g.loss.parts.values().zip(w.loss.parts.values());
-        let metrics = g.metrics.values().zip(w.metrics.values());
-        for (a, b) in pairs
-            .into_iter()
-            .chain(parts.chain(metrics).map(|(a, b)| (*a, *b)))
-        {
-            assert!(close(a, b), "{a} vs {b}");
-        }
-    }
-}
-
 #[test]
 fn history_and_config_round_trip_through_json() {
     let history = noisy_run(3);
@@ -749,11 +714,12 @@ fn history_and_config_round_trip_through_json() {
     );
     save_json(&history, &hp, false).unwrap();
     save_json(&config, &cp, false).unwrap();
-    assert_same_history(&load_json::<History>(&hp).unwrap(), &history);
+    // Exact: the workspace enables serde_json's `float_roundtrip`.
+    assert_eq!(load_json::<History>(&hp).unwrap(), history);
     assert_eq!(load_json::<TrainConfig>(&cp).unwrap(), config);
-    assert_same_history(
-        &History::from_json(&history.to_json().unwrap()).unwrap(),
-        &history,
+    assert_eq!(
+        History::from_json(&history.to_json().unwrap()).unwrap(),
+        history
     );
     assert!(matches!(
         save_json(&history, &hp, false),

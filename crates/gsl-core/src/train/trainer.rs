@@ -333,6 +333,10 @@ impl Trainer {
     /// gradients (build it on `device.autodiff()`); [`GslError::Training`] naming the epoch and
     /// batch when the loss, a part, a metric or the gradient is NaN/∞, when the loss does not
     /// depend on any parameter, or when a monitored metric is missing; any error of `step`.
+    /// With [`TrainConfig::state_dir`]: [`GslError::InvalidArgument`] on `state_dir` when the
+    /// directory holds the state of another run (settings other than `epochs`, or another
+    /// [`state key`](Self::with_state_key)); [`GslError::Parse`] or [`GslError::Io`] naming
+    /// the file when a state file is corrupt, missing or does not match the module.
     pub fn fit<M, F>(&self, model: M, step: F) -> Result<(M, History)>
     where
         M: Module,
