@@ -32,9 +32,9 @@ use gsl_core::metrics::{
 };
 use gsl_core::tensor::to_vec_f32;
 use gsl_core::train::{
-    EarlyStopping, EarlyStoppingConfig, LossRecord, LrSchedule, Monitor, Progress, StateDir,
-    StateModule, StopReason, adam_optimizer, clip_grad_norm, derive_seed, grad_norm,
-    load_checkpoint, load_json, save_checkpoint, save_json,
+    EarlyStopping, EarlyStoppingConfig, LossRecord, LrSchedule, Monitor, Progress, Restored,
+    StateDir, StopReason, adam_optimizer, clip_grad_norm, derive_seed, grad_norm, load_checkpoint,
+    load_json, save_checkpoint, save_json,
 };
 use gsl_core::{GslError, Result};
 use gsl_data::supervised::{Batch, Split, SupervisedDataset};
@@ -463,9 +463,6 @@ pub fn load_model<L: UnrollingLayer>(dir: &Path, device: &Device) -> Result<(Unr
     Ok((model, meta.threshold))
 }
 
-/// Seed sub-stream of the device generator after a resume (plus the resume epoch).
-const RESUME_STREAM: u64 = 1 << 40;
-
 /// What a continuation needs besides the weight files of its [`StateDir`] (whose JSON
 /// description this is).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -499,14 +496,6 @@ fn run_key(config: &TrainConfig) -> TrainConfig {
     }
 }
 
-/// A run's continuation: its state, model, best model and optimiser.
-type Restored<L> = (
-    TrainState,
-    Unrolled<L>,
-    Option<Unrolled<L>>,
-    ModuleOptimizer,
-);
-
 /// The state in `dir` (which holds one), checked against this run; with the model, best model
 /// and optimiser restored from it.
 fn load_state<L: UnrollingLayer>(
@@ -516,7 +505,7 @@ fn load_state<L: UnrollingLayer>(
     config: &TrainConfig,
     optimizer: ModuleOptimizer,
     device: &Device,
-) -> Result<Restored<L>> {
+) -> Result<(TrainState, Restored<Unrolled<L>>)> {
     let state: TrainState = dir.load_json()?;
     if state.method != L::NAME {
         return Err(dir.mismatch(&format!("a `{}` model, not `{}`", state.method, L::NAME)));
@@ -527,15 +516,14 @@ fn load_state<L: UnrollingLayer>(
     if state.run != run_key(config) {
         return Err(dir.mismatch("other training settings (only `epochs` may change)"));
     }
-    let done = state.epochs_done;
-    let restored = dir.load_module(done, StateModule::Current, model.clone(), device)?;
-    let best = if state.has_best {
-        Some(dir.load_module(done, StateModule::Best, model.clone(), device)?)
-    } else {
-        None
-    };
-    let optimizer = dir.load_optimizer(done, optimizer)?;
-    Ok((state, restored, best, optimizer))
+    let restored = dir.restore(
+        state.epochs_done,
+        state.has_best,
+        model.clone(),
+        optimizer,
+        device,
+    )?;
+    Ok((state, restored))
 }
 
 /// Trains `model` (built on `device`, which must be an autodiff device) on the training split
@@ -595,20 +583,13 @@ pub fn train<L: UnrollingLayer>(
         None => serde_json::Value::Null,
     };
     if let Some(dir) = state_dir.as_ref().filter(|_| resuming) {
-        let (state, restored, restored_best, restored_optimizer) =
-            load_state(dir, &model, &spec, config, optimizer, device)?;
-        model = restored;
-        best = restored_best;
-        optimizer = restored_optimizer;
+        let (state, restored) = load_state(dir, &model, &spec, config, optimizer, device)?;
+        (model, best, optimizer) = (restored.model, restored.best, restored.optimizer);
         logs = state.logs;
         stopper = state.stopper;
         draws = state.draws;
         first_epoch = state.epochs_done;
-        // The device generator's position cannot be saved: restart it from the resume epoch.
-        gsl_core::train::seed_device(
-            device,
-            derive_seed(config.seed, RESUME_STREAM + first_epoch as u64),
-        );
+        StateDir::reseed_device(device, config.seed, first_epoch);
         if state.early_stopped {
             stop_reason = StopReason::EarlyStopped;
             first_epoch = config.epochs.max(first_epoch);

@@ -66,5 +66,5 @@ pub use loss::{EpochRecord, History, LossOutput, LossRecord, StopReason};
 pub use progress::Progress;
 pub use rng::{derive_seed, materialize_params, seed_device, seeded_rng};
 pub use schedule::LrSchedule;
-pub use state::{STATE_FILE, StateDir, StateModule};
+pub use state::{Restored, STATE_FILE, StateDir};
 pub use trainer::{OptimizerKind, StepContext, StepOutput, TrainConfig, Trainer};

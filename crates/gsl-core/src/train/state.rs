@@ -12,7 +12,31 @@ use serde::de::DeserializeOwned;
 use super::checkpoint::{
     load_checkpoint, load_json, save_checkpoint, save_json, write_file_atomic,
 };
+use super::rng::{derive_seed, seed_device};
 use crate::error::{GslError, Result};
+
+/// Base seed sub-stream (plus the resume epoch) of the device generator after a resume.
+const RESUME_STREAM: u64 = 1 << 40;
+
+/// What [`StateDir::restore`] brings back: the module after the saved epoch, the best module
+/// when one was saved, and the optimiser's state.
+pub struct Restored<M> {
+    /// The weights after the last saved epoch.
+    pub model: M,
+    /// The best weights, when the state holds them.
+    pub best: Option<M>,
+    /// The optimiser, with its saved moments and step counts.
+    pub optimizer: ModuleOptimizer,
+}
+
+impl<M: std::fmt::Debug> std::fmt::Debug for Restored<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Restored")
+            .field("model", &self.model)
+            .field("best", &self.best)
+            .finish_non_exhaustive()
+    }
+}
 
 /// The file that describes the saved state; the weight files it refers to are tagged with the
 /// number of completed epochs.
@@ -20,7 +44,7 @@ pub const STATE_FILE: &str = "state.json";
 
 /// The module files kept in a state directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StateModule {
+enum StateModule {
     /// The weights after the last completed epoch.
     Current,
     /// The best weights so far (kept when early stopping restores them).
@@ -48,7 +72,7 @@ impl StateModule {
 /// ```
 /// use burn::module::{Module, Param};
 /// use burn::tensor::Tensor;
-/// use gsl_core::train::{StateDir, StateModule, adam_optimizer};
+/// use gsl_core::train::{StateDir, adam_optimizer};
 ///
 /// #[derive(Module, Debug)]
 /// struct Line {
@@ -67,8 +91,10 @@ impl StateModule {
 ///
 /// assert_eq!(state.load_json::<String>()?, "three epochs done");
 /// let fresh = Line { w: Param::from_tensor(Tensor::zeros([2], &device)) };
-/// let line = state.load_module(3, StateModule::Current, fresh, &device)?;
-/// assert_eq!(gsl_core::tensor::to_vec_f32(line.w.val()), vec![1.0, 2.0]);
+/// let optimizer = adam_optimizer(0.9, 0.999, 1e-8, None);
+/// let restored = state.restore(3, false, fresh, optimizer, &device)?;
+/// assert_eq!(gsl_core::tensor::to_vec_f32(restored.model.w.val()), vec![1.0, 2.0]);
+/// assert!(restored.best.is_none());
 /// # Ok(())
 /// # }
 /// ```
@@ -144,9 +170,46 @@ impl StateDir {
         load_json(self.dir.join(STATE_FILE))
     }
 
-    /// Loads the saved weights of `which` after `epochs_done` epochs into `template` (a module
-    /// of the same structure), placed on `device`. Errors: as [`load_checkpoint`].
-    pub fn load_module<M: Module>(
+    /// Restores what [`save`](Self::save) wrote after `epochs_done` epochs: the weights into
+    /// `template` (a module of the same structure, placed on `device`), the best weights too
+    /// when `has_best`, and the optimiser's state into `optimizer` (built with the same
+    /// hyperparameters). Errors: a file cannot be read or does not match ([`GslError::Io`],
+    /// [`GslError::Parse`] naming it).
+    pub fn restore<M: Module>(
+        &self,
+        epochs_done: usize,
+        has_best: bool,
+        template: M,
+        optimizer: ModuleOptimizer,
+        device: &Device,
+    ) -> Result<Restored<M>> {
+        let best = if has_best {
+            let best =
+                self.load_module(epochs_done, StateModule::Best, template.clone(), device)?;
+            Some(best)
+        } else {
+            None
+        };
+        Ok(Restored {
+            model: self.load_module(epochs_done, StateModule::Current, template, device)?,
+            best,
+            optimizer: self.load_optimizer(epochs_done, optimizer)?,
+        })
+    }
+
+    /// Reseeds `device`'s generator for a run resumed after `epochs_done` epochs, from the
+    /// run's `seed`: the generator's position cannot be saved, so steps that draw from it
+    /// (dropout, noise) continue with a stream of their own, reproducible but not the
+    /// uninterrupted run's.
+    pub fn reseed_device(device: &Device, seed: u64, epochs_done: usize) {
+        seed_device(
+            device,
+            derive_seed(seed, RESUME_STREAM + epochs_done as u64),
+        );
+    }
+
+    /// Loads the saved weights of `which` after `epochs_done` epochs into `template`.
+    fn load_module<M: Module>(
         &self,
         epochs_done: usize,
         which: StateModule,
@@ -156,10 +219,8 @@ impl StateDir {
         load_checkpoint(template, self.module_file(epochs_done, which.tag()), device)
     }
 
-    /// Restores the optimiser's state saved after `epochs_done` epochs into `optimizer` (built
-    /// with the same hyperparameters). Errors: the file cannot be read or is not an optimiser
-    /// state ([`GslError::Parse`]).
-    pub fn load_optimizer(
+    /// Restores the optimiser's state saved after `epochs_done` epochs into `optimizer`.
+    fn load_optimizer(
         &self,
         epochs_done: usize,
         optimizer: ModuleOptimizer,

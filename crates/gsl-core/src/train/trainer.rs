@@ -20,15 +20,13 @@ use super::loss::{EpochRecord, History, LossOutput, LossRecord, StopReason};
 use super::progress::Progress;
 use super::rng::{derive_seed, seed_device};
 use super::schedule::LrSchedule;
-use super::state::{StateDir, StateModule};
+use super::state::StateDir;
 use crate::error::{GslError, Result};
 
 /// Sub-stream of the run seed used to seed the device at the start of [`Trainer::fit`].
 const DEVICE_STREAM: u64 = 0;
 /// Base sub-stream of the per-epoch seeds handed to the step ([`StepContext::seed`]).
 const EPOCH_STREAM: u64 = 1 << 32;
-/// Base sub-stream (plus the resume epoch) of the device seed after a resume.
-const RESUME_STREAM: u64 = 1 << 40;
 /// Version of the trainer's state file.
 const STATE_VERSION: u32 = 1;
 
@@ -437,12 +435,8 @@ impl Trainer {
                 return Err(dir.mismatch("other training settings (only `epochs` may change)"));
             }
             let done = state.epochs_done;
-            if state.has_best {
-                let best = dir.load_module(done, StateModule::Best, model.clone(), device)?;
-                best_model = Some(best);
-            }
-            model = dir.load_module(done, StateModule::Current, model, device)?;
-            optimizer = dir.load_optimizer(done, optimizer)?;
+            let restored = dir.restore(done, state.has_best, model, optimizer, device)?;
+            (model, best_model, optimizer) = (restored.model, restored.best, restored.optimizer);
             history = state.history;
             stopper = state.stopper;
             // A callback's stop (a time budget, say) is where a continuation picks up.
@@ -453,11 +447,7 @@ impl Trainer {
             } else {
                 done
             };
-            // The device generator's position cannot be saved: restart it from the epoch.
-            seed_device(
-                device,
-                derive_seed(config.seed, RESUME_STREAM + done as u64),
-            );
+            StateDir::reseed_device(device, config.seed, done);
         }
         let progress = Progress::new(config.epochs as u64, "train", config.quiet);
 
