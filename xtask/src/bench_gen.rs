@@ -10,7 +10,8 @@
 use std::time::Instant;
 
 use gsl::generation::datasets::{benchmark_graphs, gran_split};
-use gsl::generation::eval::{EvalConfig, Validity, evaluate};
+use gsl::generation::eval::io::write_graph_dir;
+use gsl::generation::eval::{EvalConfig, SimpleGraph, Validity, evaluate};
 use gsl::generation::{ErdosRenyiBaseline, GraphModel};
 use serde::Serialize;
 
@@ -26,6 +27,67 @@ struct DatasetResult {
     sample_ms: f64,
     eval_ms: f64,
     report: gsl::generation::eval::EvalReport,
+    /// Sizes and degrees of the samples and of the test graphs: what the MMD table hides (a
+    /// few hubs inflate the orbit statistic, say).
+    generated: SetSummary,
+    reference: SetSummary,
+    /// Where the samples were written (edge-list files, for `gsl gen eval` or a closer look).
+    samples_dir: Option<String>,
+}
+
+/// Node counts and degrees of a set of graphs.
+#[derive(Serialize, Debug, PartialEq)]
+struct SetSummary {
+    graphs: usize,
+    min_nodes: usize,
+    max_nodes: usize,
+    mean_nodes: f64,
+    /// Pooled: `2 Σ m / Σ n`.
+    mean_degree: f64,
+    max_degree: usize,
+}
+
+fn summarize(graphs: &[SimpleGraph]) -> SetSummary {
+    let nodes: usize = graphs.iter().map(SimpleGraph::num_nodes).sum();
+    let edges: usize = graphs.iter().map(SimpleGraph::num_edges).sum();
+    SetSummary {
+        graphs: graphs.len(),
+        min_nodes: graphs.iter().map(SimpleGraph::num_nodes).min().unwrap_or(0),
+        max_nodes: graphs.iter().map(SimpleGraph::num_nodes).max().unwrap_or(0),
+        mean_nodes: nodes as f64 / graphs.len().max(1) as f64,
+        mean_degree: 2.0 * edges as f64 / nodes.max(1) as f64,
+        max_degree: graphs
+            .iter()
+            .flat_map(|g| (0..g.num_nodes()).map(|v| g.degree(v)))
+            .max()
+            .unwrap_or(0),
+    }
+}
+
+/// Writes the samples to `target/bench/samples/<name>-<model>/` (replacing an earlier run's);
+/// a failure (a sample without edges cannot be an edge-list file) is reported, not fatal.
+/// `tag` is the model's row suffix; `gen-er`'s rows have none (every row there is ER's).
+fn save_samples(name: &str, tag: &str, samples: &[SimpleGraph]) -> Option<String> {
+    let model = match tag.trim() {
+        "" => "er",
+        model => model,
+    };
+    let dir = crate::report::workspace_root()
+        .join("target/bench/samples")
+        .join(format!("{name}-{model}"));
+    if dir.exists()
+        && let Err(e) = std::fs::remove_dir_all(&dir)
+    {
+        eprintln!("{name}{tag}: samples not saved ({}: {e})", dir.display());
+        return None;
+    }
+    match write_graph_dir(&dir, samples, true) {
+        Ok(_) => Some(dir.display().to_string()),
+        Err(e) => {
+            eprintln!("{name}{tag}: samples not saved ({e})");
+            None
+        }
+    }
 }
 
 fn validity_rules(dataset: &str) -> Vec<Validity> {
@@ -36,9 +98,9 @@ fn validity_rules(dataset: &str) -> Vec<Validity> {
     }
 }
 
-/// Runs the suite; `quick` leaves out FIRSTMM_DB (its spectra are the slow part).
 /// Evaluates `samples` against `split.test` (GRAN kernels, validity rules of the dataset),
-/// appends the table rows (prefixed `"{name}{tag}"`) and returns the dataset's result.
+/// appends the table rows (prefixed `"{name}{tag}"`), saves the samples and returns the
+/// dataset's result.
 #[allow(clippy::too_many_arguments)]
 fn evaluate_samples(
     name: &str,
@@ -85,6 +147,24 @@ fn evaluate_samples(
         unit: "graphs/s".into(),
         note: format!("eval total {eval_ms:.1} ms"),
     });
+    let generated = summarize(samples);
+    let reference = summarize(&split.test);
+    rows.push(Row {
+        name: format!("{name}{tag} degrees"),
+        size: size.to_string(),
+        millis: 0.0,
+        rate: generated.mean_degree,
+        unit: "mean deg".into(),
+        note: format!(
+            "n {}–{}, max deg {}; test: mean deg {:.2}, max deg {}",
+            generated.min_nodes,
+            generated.max_nodes,
+            generated.max_degree,
+            reference.mean_degree,
+            reference.max_degree
+        ),
+    });
+    let samples_dir = save_samples(name, tag, samples);
     Ok(DatasetResult {
         dataset: format!("{name}{tag}"),
         train: split.train.len(),
@@ -93,6 +173,9 @@ fn evaluate_samples(
         sample_ms,
         eval_ms,
         report,
+        generated,
+        reference,
+        samples_dir,
     })
 }
 
@@ -567,7 +650,32 @@ fn run_bigg_quality(
 
 #[cfg(test)]
 mod tests {
-    use super::parse_quality_part;
+    use super::{SetSummary, parse_quality_part, summarize};
+    use gsl::generation::eval::SimpleGraph;
+
+    #[test]
+    fn summaries_count_nodes_and_degrees() {
+        let path = SimpleGraph::from_edges(
+            &gsl::core::EdgeList::from_pairs(3, &[(0, 1), (1, 2)]).unwrap(),
+        )
+        .unwrap();
+        let star = SimpleGraph::from_edges(
+            &gsl::core::EdgeList::from_pairs(5, &[(0, 1), (0, 2), (0, 3), (0, 4)]).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            summarize(&[path, star]),
+            SetSummary {
+                graphs: 2,
+                min_nodes: 3,
+                max_nodes: 5,
+                mean_nodes: 4.0,
+                mean_degree: 12.0 / 8.0,
+                max_degree: 4,
+            }
+        );
+        assert_eq!(summarize(&[]).graphs, 0);
+    }
 
     #[test]
     fn quality_parts_take_a_state_directory() {
