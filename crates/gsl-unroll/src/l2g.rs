@@ -11,7 +11,8 @@
 //! from `w = 0, v = 0`, with `z` the half-vector of the observation (L2G's mean squared
 //! distances `(1/P)‖x_i − x_j‖²`). Initialisation as pyGSL: `α = β = 1`, `γ = 0.01`, plus
 //! `U[−0.05, 0.05]` noise (`γ`'s noise divided by 1000); after each optimiser step the three are
-//! kept positive (`≥ 1e-6`) so the square root stays real. The degree operator is
+//! kept positive (`≥ 1e-6`) so the square root of the `gsl-mb` step stays real (pyGSL leaves
+//! them free and clamps the square root's argument instead). The degree operator is
 //! gsl-mb's implicit `S` on the complete pair support (never the dense `N × N(N−1)/2` matrix of
 //! pyGSL and L2G).
 //!
@@ -26,7 +27,10 @@
 //! reconstruction (`vae_recon`) and weighted KL (`vae_kl`) terms to the loss through
 //! [`UnrollingLayer::forward_train`]; at evaluation it decodes with the prior mean `z = 0`
 //! (deterministic; the authors sample `z ~ N(0, I)`). The parameters start at the authors'
-//! exact values `α = β = 1`, `γ = 0.01` (no noise). It is a separate layer type rather than an
+//! exact values `α = β = 1`, `γ = 0.01` (no noise) and, as in their code, are not projected
+//! after a step: they may turn negative, and the clamp `ȳ² + 4αγ ≥ 1e-8` keeps the step defined
+//! (the positivity projection of the unrolled PDS held some on the floor and stalled training).
+//! It is a separate layer type rather than an
 //! option of [`L2gSpec`] because the non-last layers' prox differs too, its checkpoints must
 //! not load as the unrolled PDS, and the unrolled PDS stays exactly the `gsl-mb` step.
 
@@ -462,10 +466,7 @@ impl UnrollingLayer for L2gVaeLayer {
         }
     }
 
-    fn project(self, spec: &L2gVaeSpec) -> Self {
-        Self {
-            pds: self.pds.project(&spec.pds),
-            vae: self.vae,
-        }
-    }
+    // No `project`: the authors' `learn2graph` leaves `α`, `β`, `γ` free (the prox's clamp
+    // keeps the square root real). Holding them `≥ 1e-6`, as the unrolled PDS does, pins some
+    // on the floor and stalls training on WS N = 50 (`docs/gsl-unroll.md`).
 }

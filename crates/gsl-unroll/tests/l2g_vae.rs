@@ -384,3 +384,48 @@ fn bad_inputs_are_errors() {
         .is_err()
     );
 }
+
+#[test]
+fn step_parameters_stay_free_unlike_the_unrolled_pds() {
+    // The authors' `learn2graph` never projects α, β, γ: a value the optimiser drives negative
+    // must survive `project`, and the step must stay finite thanks to the prox's clamp.
+    let d = flex();
+    let spec = L2gVaeSpec::new(20);
+    let scalar = |v: f32| Param::from_tensor(Tensor::<1>::from_floats([v], &d));
+    let pds = || L2gLayer {
+        alpha: scalar(-0.2),
+        beta: scalar(-0.5),
+        gamma: scalar(0.01),
+    };
+    let value = |p: &Param<Tensor<1>>| to_vec_f32(p.val())[0];
+    let free = L2gVaeLayer {
+        pds: pds(),
+        vae: None,
+    }
+    .project(&spec);
+    assert_eq!(value(&free.pds.alpha), -0.2);
+    assert_eq!(value(&free.pds.beta), -0.5);
+    assert_eq!(value(&free.pds.gamma), 0.01);
+    // The unrolled PDS keeps them positive (its gsl-mb step has no clamp).
+    let clamped = pds().project(&L2gSpec::default());
+    assert_eq!(value(&clamped.alpha), 1e-6);
+    assert_eq!(value(&clamped.beta), 1e-6);
+    assert_eq!(value(&clamped.gamma), 0.01);
+
+    let batch = data(&d).batch(&[0, 1], &d).unwrap();
+    let input = L2gVaeLayer::prepare(&spec, batch.observation).unwrap();
+    let mut state = L2gVaeLayer::initial_state(&spec, &input, None).unwrap();
+    for index in 0..3 {
+        let pos = Position {
+            index,
+            depth: 4,
+            shared: false,
+        };
+        state = free.forward(&spec, &input, state, pos).unwrap();
+    }
+    let w = to_vec_f32(state.w);
+    let v = to_vec_f32(state.v);
+    assert!(w.iter().chain(&v).all(|x| x.is_finite()));
+    // αγ < 0 makes the clamp bind: without it the dual prox would take √ of a negative number.
+    assert!(v.iter().any(|&x| x != 0.0));
+}
