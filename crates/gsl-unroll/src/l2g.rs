@@ -29,7 +29,8 @@
 //! (deterministic; the authors sample `z ~ N(0, I)`). The parameters start at the authors'
 //! exact values `α = β = 1`, `γ = 0.01` (no noise) and, as in their code, are not projected
 //! after a step: they may turn negative, and the clamp `ȳ² + 4αγ ≥ 1e-8` keeps the step defined
-//! (the positivity projection of the unrolled PDS held some on the floor and stalled training).
+//! (the positivity projection of the unrolled PDS held some on the floor and slowed early
+//! training on WS N = 50).
 //! It is a separate layer type rather than an
 //! option of [`L2gSpec`] because the non-last layers' prox differs too, its checkpoints must
 //! not load as the unrolled PDS, and the unrolled PDS stays exactly the `gsl-mb` step.
@@ -468,5 +469,5 @@ impl UnrollingLayer for L2gVaeLayer {
 
     // No `project`: the authors' `learn2graph` leaves `α`, `β`, `γ` free (the prox's clamp
     // keeps the square root real). Holding them `≥ 1e-6`, as the unrolled PDS does, pins some
-    // on the floor and stalls training on WS N = 50 (`docs/gsl-unroll.md`).
+    // on the floor and slows early training on WS N = 50 (`docs/gsl-unroll.md`).
 }
