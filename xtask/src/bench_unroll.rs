@@ -530,22 +530,28 @@ fn bench_glad(
     )
 }
 
-/// Splits a part spec `name[:epochs=E]` into the name and the epoch override.
-/// The options after a part's name: `epochs=E` (train `E` epochs instead of the protocol's)
-/// and `state=DIR` (keep each model's resumable training state in `DIR/<model>`; running the
-/// same command again continues an interrupted run).
+/// The options after a part's name: `epochs=E` (train `E` epochs instead of the protocol's),
+/// `state=DIR` (keep each model's resumable training state in `DIR/<model>`; running the
+/// same command again continues an interrupted run) and `eps=X` (Adam's ε instead of the
+/// default 1e-8; `eps=1e-5` reproduces the figures taken before that default).
 #[derive(Debug, Default, Clone, PartialEq)]
 struct PartOptions {
     epochs: Option<usize>,
     state: Option<std::path::PathBuf>,
+    epsilon: Option<f32>,
 }
 
 impl PartOptions {
-    /// Sets `config`'s state directory for the model `name`.
+    /// Sets `config`'s state directory for the model `name`, and Adam's ε when given.
     fn apply(&self, config: &mut TrainConfig, name: &str) {
         config.state_dir = self.state.as_ref().map(|dir| dir.join(name));
+        if let Some(epsilon) = self.epsilon {
+            config.epsilon = epsilon;
+        }
     }
 }
+
+/// Splits a part spec `name[:option,…]` into the name and its [`PartOptions`].
 
 fn parse_part(spec: &str) -> Result<(&str, PartOptions), String> {
     let (name, options) = spec.split_once(':').unwrap_or((spec, ""));
@@ -562,8 +568,19 @@ fn parse_part(spec: &str) -> Result<(&str, PartOptions), String> {
                 parsed.epochs = Some(e);
             }
             Some(("state", dir)) if !dir.is_empty() => parsed.state = Some(dir.into()),
+            Some(("eps", value)) => {
+                let e: f32 = value
+                    .parse()
+                    .map_err(|_| format!("`eps={value}` is not a number"))?;
+                if !(e.is_finite() && e > 0.0) {
+                    return Err(format!("`eps` must be finite and > 0, got {value}"));
+                }
+                parsed.epsilon = Some(e);
+            }
             _ => {
-                return Err(format!("unknown option `{option}` (epochs=E, state=DIR)"));
+                return Err(format!(
+                    "unknown option `{option}` (epochs=E, state=DIR, eps=X)"
+                ));
             }
         }
     }
@@ -584,7 +601,7 @@ pub fn run(quick: bool, device_name: &str, dataset: Option<&str>) -> Result<(), 
         Some((other, _)) => {
             return Err(format!(
                 "unknown part `{other}` (l2g | l2g-ws50 | gdn | glad, optionally \
-                 :epochs=E,state=DIR)"
+                 :epochs=E,state=DIR,eps=X)"
             ));
         }
     };
@@ -625,11 +642,18 @@ mod tests {
         let mut config = TrainConfig::new(1);
         options.apply(&mut config, "l2g-vae");
         assert_eq!(config.state_dir, Some("runs/ws50/l2g-vae".into()));
+        assert_eq!(config.epsilon, 1e-8);
+        let (_, options) = parse_part("gdn:eps=1e-5").unwrap();
+        options.apply(&mut config, "gdn");
+        assert_eq!(config.epsilon, 1e-5);
         for bad in [
             "glad:epochs=0",
             "glad:epochs=x",
             "glad:state=",
             "glad:seed=1",
+            "gdn:eps=0",
+            "gdn:eps=-1",
+            "gdn:eps=x",
         ] {
             assert!(parse_part(bad).is_err(), "{bad}");
         }

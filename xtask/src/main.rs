@@ -39,8 +39,8 @@ enum Command {
         #[arg(long)]
         no_python: bool,
         /// Dataset of suites that take one (cluster: cora, citeseer, photo, sbm-N; unroll:
-        /// l2g, l2g-ws50, gdn, glad, each optionally `:epochs=E,state=DIR` (resumable
-        /// training state); gen-bigg: quality, scale,
+        /// l2g, l2g-ws50, gdn, glad, each optionally `:epochs=E,state=DIR,eps=X` (resumable
+        /// training state, Adam's ε); gen-bigg: quality, scale,
         /// grid, lobster, tree, firstmm_db).
         #[arg(long)]
         dataset: Option<String>,

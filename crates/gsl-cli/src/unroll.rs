@@ -122,6 +122,10 @@ pub struct TrainArgs {
     /// 0.01 GCN/GIN).
     #[arg(long)]
     pub lr: Option<f64>,
+    /// Adam's ε (default 1e-8: PyTorch's, which the methods' original code uses; Burn's own
+    /// default is 1e-5).
+    #[arg(long)]
+    pub adam_epsilon: Option<f32>,
     /// Loss: se, nse, ae, hinge or bce (method default when absent: se GLAD/GDN, nse L2G,
     /// bce GCN/GIN).
     #[arg(long)]
@@ -279,6 +283,9 @@ fn train_config(args: &TrainArgs) -> Result<TrainConfig> {
     }
     if let Some(lr) = args.lr {
         c.learning_rate = lr;
+    }
+    if let Some(epsilon) = args.adam_epsilon {
+        c.epsilon = epsilon;
     }
     if let Some(loss) = &args.loss {
         c.loss = LossKind::parse(loss)?;

@@ -58,6 +58,13 @@ pub struct TrainConfig {
     pub beta_1: f32,
     /// Adam β₂.
     pub beta_2: f32,
+    /// Adam's `ε` in `m̂ / (√v̂ + ε)` (> 0): PyTorch's `1e-8`, which the original code of
+    /// GLAD, GDN, pyGSL and L2G all use. Burn's default is `1e-5`; with it, a parameter whose
+    /// gradient is smaller than about `1e-5` moves by a fraction of the learning rate instead
+    /// of about the learning rate, which slows late training (runs written before this field
+    /// existed used `1e-5`, and read back as such).
+    #[serde(default = "legacy_epsilon")]
+    pub epsilon: f32,
     /// Learning-rate schedule over epochs (L2G: exponential, γ = 0.95).
     pub schedule: LrSchedule,
     /// Per-sample loss.
@@ -93,6 +100,12 @@ pub struct TrainConfig {
     pub quiet: bool,
 }
 
+/// The `ε` of runs and checkpoints written before [`TrainConfig::epsilon`] existed (Burn's
+/// default, which training then used).
+fn legacy_epsilon() -> f32 {
+    1e-5
+}
+
 impl TrainConfig {
     /// `epochs` with pyGSL's defaults.
     pub fn new(epochs: usize) -> Self {
@@ -102,6 +115,7 @@ impl TrainConfig {
             learning_rate: 0.01,
             beta_1: 0.9,
             beta_2: 0.999,
+            epsilon: 1e-8,
             schedule: LrSchedule::Constant,
             loss: LossKind::Se,
             weighting: LayerWeighting::Discounted { discount: 0.8 },
@@ -133,6 +147,7 @@ impl TrainConfig {
             .with_learning_rate(self.learning_rate)
             .with_beta_1(self.beta_1)
             .with_beta_2(self.beta_2)
+            .with_epsilon(self.epsilon)
             .with_schedule(self.schedule)
             .with_max_grad_norm(self.max_grad_norm)
             .with_early_stopping(self.early_stopping.clone())
@@ -287,19 +302,24 @@ fn check_dataset(data: &SupervisedDataset, split: Split) -> Result<()> {
 }
 
 /// Predictions of a model over a split: every layer's loss vectors, the final layer's
-/// half-vectors, and the targets, concatenated over batches.
+/// half-vectors, and the targets, concatenated over batches (`layers` empty and `target`
+/// `None` when only the last layer was kept).
 struct SplitPredictions {
     layers: Vec<Tensor<2>>,
     last_half: Tensor<2>,
-    target: Tensor<2>,
+    target: Option<Tensor<2>>,
     target_half: Tensor<2>,
 }
 
+/// `keep_layers: false` keeps only the last layer's half-vectors and the targets (`layers` and
+/// `target` come back empty): the threshold needs no more, and on a large training split the
+/// every-layer copy is hundreds of megabytes.
 fn predict_split<L: UnrollingLayer>(
     model: &Unrolled<L>,
     data: &SupervisedDataset,
     split: Split,
     batch_size: usize,
+    keep_layers: bool,
     device: &Device,
 ) -> Result<SplitPredictions> {
     check_dataset(data, split)?;
@@ -308,18 +328,24 @@ fn predict_split<L: UnrollingLayer>(
     for batch in data.batches(split, batch_size, None, device)? {
         check_batch(&batch)?;
         let outputs = model.forward_layers(batch.observation.clone())?;
-        for (l, out) in outputs.iter().enumerate() {
-            layers[l].push(loss_vectors::<L>(out.clone())?.detach());
+        if keep_layers {
+            for (l, out) in outputs.iter().enumerate() {
+                layers[l].push(loss_vectors::<L>(out.clone())?.detach());
+            }
+            target.push(loss_vectors::<L>(batch.target.clone())?);
         }
         let last = outputs.last().cloned().expect("depth >= 1");
         last_half.push(gsl_core::dense::halfvec(last)?.detach());
-        target.push(loss_vectors::<L>(batch.target.clone())?);
         target_half.push(batch.target_halfvec()?);
     }
     Ok(SplitPredictions {
-        layers: layers.into_iter().map(|l| Tensor::cat(l, 0)).collect(),
+        layers: if keep_layers {
+            layers.into_iter().map(|l| Tensor::cat(l, 0)).collect()
+        } else {
+            Vec::new()
+        },
         last_half: Tensor::cat(last_half, 0),
-        target: Tensor::cat(target, 0),
+        target: keep_layers.then(|| Tensor::cat(target, 0)),
         target_half: Tensor::cat(target_half, 0),
     })
 }
@@ -335,7 +361,7 @@ pub fn choose_threshold<L: UnrollingLayer>(
     metric: ThresholdMetric,
     device: &Device,
 ) -> Result<ThresholdChoice> {
-    let p = predict_split(model, data, split, 64, device)?;
+    let p = predict_split(model, data, split, 64, false, device)?;
     best_threshold(p.last_half, p.target_half, metric)
 }
 
@@ -350,18 +376,19 @@ pub fn evaluate_split<L: UnrollingLayer>(
     config: &TrainConfig,
     device: &Device,
 ) -> Result<SplitMetrics> {
-    let p = predict_split(model, data, split, config.batch_size.max(16), device)?;
-    let graphs = p.target.dims()[0];
-    let loss = unrolled_loss(config.loss, config.weighting, &p.layers, p.target.clone())?;
+    let p = predict_split(model, data, split, config.batch_size.max(16), true, device)?;
+    let target = p.target.expect("kept with the layers");
+    let graphs = target.dims()[0];
+    let loss = unrolled_loss(config.loss, config.weighting, &p.layers, target.clone())?;
     let loss = f64::from(to_vec_f32(loss.total)[0]);
     let over = |v: Vec<f64>| MeanStdErr::from_values(&v);
-    let reg = regression(p.layers[p.layers.len() - 1].clone(), p.target.clone())?;
+    let reg = regression(p.layers[p.layers.len() - 1].clone(), target.clone())?;
     let conf = confusion(p.last_half.clone(), p.target_half.clone(), threshold)?;
     let rank = ranking(p.last_half, p.target_half).ok();
     let mut layer_nse = Vec::with_capacity(p.layers.len());
     let mut layer_nse_db = Vec::with_capacity(p.layers.len());
     for layer in &p.layers {
-        let r = regression(layer.clone(), p.target.clone())?;
+        let r = regression(layer.clone(), target.clone())?;
         layer_nse.push(r.iter().map(|g| g.nse).sum::<f64>() / graphs as f64);
         layer_nse_db.push(r.iter().map(|g| g.nse_db).sum::<f64>() / graphs as f64);
     }
@@ -566,8 +593,8 @@ pub fn train<L: UnrollingLayer>(
     }
     let (monitor, mut stopper, restore_best) =
         EarlyStopping::setup(config.early_stopping.as_ref())?;
-    // Burn's Adam (its default ε = 1e-5), fused on Flex: the same updates, fewer buffers.
-    let mut optimizer = adam_optimizer(config.beta_1, config.beta_2, 1e-5, None);
+    // Burn's Adam, fused on Flex: the same updates, fewer buffers.
+    let mut optimizer = adam_optimizer(config.beta_1, config.beta_2, config.epsilon, None);
     let eval_device = device.clone().inner();
     let progress = Progress::new(config.epochs as u64, L::NAME, config.quiet);
     let mut model = model;

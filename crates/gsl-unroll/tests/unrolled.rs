@@ -581,3 +581,49 @@ fn a_state_of_another_run_is_refused() {
     let err = train(glad, &glad_data(&d), &config, &d, |_| {}).unwrap_err();
     assert!(err.to_string().contains("model"), "{err}");
 }
+
+/// One Adam step from fresh moments moves a parameter by `lr · |g| / (|g| + ε)`: about the
+/// learning rate with PyTorch's `ε = 1e-8` (the default, as in every original code), a small
+/// fraction of it with a huge `ε`. So the configured `ε` is the one the optimiser uses.
+#[test]
+fn adam_epsilon_is_the_configured_one() {
+    let d = autodiff();
+    let data = l2g_data(&d);
+    let alpha_step = |epsilon: f32| {
+        let model =
+            Unrolled::<L2gLayer>::new(L2gSpec::default(), UnrollConfig::new(2), &d).unwrap();
+        let before: Vec<f32> = model
+            .layers
+            .iter()
+            .map(|l| to_vec_f32(l.alpha.val())[0])
+            .collect();
+        let mut config = TrainConfig::new(1);
+        // All 8 training graphs in one batch: exactly one optimiser step.
+        config.batch_size = 8;
+        config.learning_rate = 0.01;
+        config.resample_collapsed = false;
+        config.epsilon = epsilon;
+        let (model, _) = train(model, &data, &config, &d, |_| {}).unwrap();
+        model
+            .layers
+            .iter()
+            .zip(before)
+            .map(|(l, b)| (to_vec_f32(l.alpha.val())[0] - b).abs() / 0.01)
+            .collect::<Vec<f32>>()
+    };
+    assert_eq!(TrainConfig::new(1).epsilon, 1e-8);
+    for ratio in alpha_step(1e-8) {
+        assert!((ratio - 1.0).abs() < 1e-3, "step / lr = {ratio}");
+    }
+    for ratio in alpha_step(1e6) {
+        assert!(ratio < 0.5, "step / lr = {ratio}");
+    }
+    // A configuration written before the field existed reads back with the ε it ran with.
+    let mut json = serde_json::to_value(TrainConfig::new(3)).unwrap();
+    json.as_object_mut().unwrap().remove("epsilon");
+    let old: TrainConfig = serde_json::from_value(json).unwrap();
+    assert_eq!(old.epsilon, 1e-5);
+    let mut bad = TrainConfig::new(1);
+    bad.epsilon = 0.0;
+    assert!(bad.validate().unwrap_err().to_string().contains("epsilon"));
+}
