@@ -552,7 +552,6 @@ impl PartOptions {
 }
 
 /// Splits a part spec `name[:option,…]` into the name and its [`PartOptions`].
-
 fn parse_part(spec: &str) -> Result<(&str, PartOptions), String> {
     let (name, options) = spec.split_once(':').unwrap_or((spec, ""));
     let mut parsed = PartOptions::default();
