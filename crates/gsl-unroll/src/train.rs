@@ -311,9 +311,9 @@ struct SplitPredictions {
     target_half: Tensor<2>,
 }
 
-/// `keep_layers: false` keeps only the last layer's half-vectors and the targets (`layers` and
-/// `target` come back empty): the threshold needs no more, and on a large training split the
-/// every-layer copy is hundreds of megabytes.
+/// `keep_layers: false` keeps only the last layer's half-vectors and the target half-vectors
+/// (`layers` comes back empty, `target` `None`): the threshold needs no more, and on a large
+/// training split the every-layer copy is hundreds of megabytes.
 fn predict_split<L: UnrollingLayer>(
     model: &Unrolled<L>,
     data: &SupervisedDataset,
